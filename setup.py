@@ -1,0 +1,40 @@
+from setuptools import setup
+
+setup(
+    name="spikesim",
+    version="0.1.0",
+    description="Spiking neural networks for reinforcement learning: NumPy arrays, Numba-compiled hot loops",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=[
+        "spikesim",
+        "spikesim.neurons",
+        "spikesim.synapses",
+        "spikesim.inputs",
+        "spikesim.readouts",
+        "spikesim.rewards",
+        "spikesim.weights",
+        "spikesim.modifiers",
+        "spikesim.games",
+        "spikesim.meta",
+        "spikesim.experiments",
+    ],
+    package_dir={
+        "spikesim.games": "games",
+        "spikesim.meta": "meta",
+        "spikesim.experiments": "experiments",
+    },
+    install_requires=[
+        "numpy>=1.24",
+        "numba>=0.59",
+        "gymnasium>=1.0",
+        "ray[tune]>=2.9",
+        "matplotlib>=3.7",
+        "tqdm>=4.60",
+    ],
+    extras_require={
+        "test": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3"],
+        "bench": ["brian2>=2.5"],
+    },
+)

@@ -1,0 +1,240 @@
+"""The two engines that run one tick: compiled (Numba) and reference (NumPy).
+
+One network step ``t`` of a tick:
+
+1. propagation: the spikes of step ``t - 1`` (inputs and body) move the
+   postsynaptic neurons, ``current_i = sum_j polarity_j * w_ji * s_j(t-1)``;
+2. the inputs emit this step's input spikes;
+3. the neurons integrate the current and emit this step's body spikes;
+4. the step's reward ``r(t)`` is computed from this step's spikes (an active
+   network rewards here; otherwise it is 0);
+5. plasticity: the synapses update traces and eligibilities with this step's
+   spikes, then apply ``r(t)`` (so a reward meets an eligibility that already
+   holds this step's pairing);
+6. the step's spikes are logged.
+
+Both engines call the parts' steps in this order with the same arguments, and
+draw from the network's generator in the same order, so the same seed gives
+the same spikes and (to float tolerance) the same weights.
+
+Step signatures (a part's ``kernel`` and its NumPy ``reference`` alike)::
+
+    inputs:    step(p, s, t, rng, out)                       out: bool (n_inputs,)
+    neurons:   step(p, s, current, rng, out)                 out: bool (n_neurons,)
+    synapses:  step(p, s, graph, w, spikes, fired, n_fired, n_inputs, r)
+    synapses:  reward(p, s, graph, w, r)                     once per tick (RLNetwork)
+    reward:    step(p, s, t, spikes) -> float                 per step (ActiveRLNetwork)
+
+``spikes`` holds this step's spikes of all neurons (inputs first), ``fired``
+the indices of those that spiked, ascending, ``n_fired`` how many.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any, NamedTuple
+
+import numba as nb
+import numpy as np
+
+from spikesim.graph import row_synapses
+
+
+class NoParams(NamedTuple):
+    """Kernel parameters of a part that reads none."""
+
+
+@nb.njit
+def no_step_reward(p, s, t, spikes):
+    """Step reward of a network that is rewarded once per tick: 0."""
+    return 0.0
+
+
+def no_step_reward_reference(p, s, t, spikes):
+    return 0.0
+
+
+# The compiled tick. Kernels are globals of a module generated for each
+# combination of part kernels (see ``compiled``), so Numba can cache it on disk.
+_TICK_SOURCE = """
+@nb.njit(cache=True)
+def run_tick(
+    n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
+    graph, w, polarity, spikes, fired, n_fired, current, log, rewards,
+):
+    indptr = graph.indptr
+    targets = graph.targets
+    n_total = spikes.size
+    for t in range(n_steps):
+        current[:] = 0.0
+        for a in range(n_fired[0]):
+            j = fired[a]
+            sign = polarity[j]
+            for k in range(indptr[j], indptr[j + 1]):
+                current[targets[k]] += sign * w[k]
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        count = 0
+        for j in range(n_total):
+            if spikes[j]:
+                fired[count] = j
+                count += 1
+        n_fired[0] = count
+        r = reward_step(rw_p, rw_s, t, spikes)
+        rewards[t] = r
+        if learning:
+            synapse_step(sy_p, sy_s, graph, w, spikes, fired, count, n_inputs, r)
+        log[t, :] = spikes
+"""
+
+_REWARD_SOURCE = """
+@nb.njit(cache=True)
+def apply_reward(sy_p, sy_s, graph, w, r):
+    synapse_reward(sy_p, sy_s, graph, w, r)
+"""
+
+#: The kernels a compiled tick calls, by the name the generated code uses.
+KERNEL_NAMES = ("input_step", "neuron_step", "synapse_step", "reward_step", "synapse_reward")
+
+_compiled: dict[tuple, SimpleNamespace] = {}
+_source_hash: list[str] = []
+
+
+def compiled(kernels: dict[str, Any]) -> SimpleNamespace:
+    """The compiled ``run_tick`` (and ``apply_reward``, or None) for one
+    combination of kernels (``KERNEL_NAMES`` -> Numba dispatcher or None).
+
+    ``run_tick(n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s,
+    sy_p, sy_s, rw_p, rw_s, graph, w, polarity, spikes, fired, n_fired,
+    current, log, rewards)`` runs the steps described in the module doc.
+
+    Compiled once per combination per process. When every kernel lives in an
+    importable module, the code is written to a module in the cache
+    directory (``SPIKESIM_CACHE_DIR``, else ``~/.cache/spikesim``) and Numba
+    caches the machine code on disk, so another process starts warm; its name
+    carries a hash of all the sources involved, so changed code recompiles.
+    """
+    key = tuple(kernels.get(name) for name in KERNEL_NAMES)
+    if key in _compiled:
+        return _compiled[key]
+    source = _TICK_SOURCE + (_REWARD_SOURCE if kernels.get("synapse_reward") is not None else "")
+    references = {name: _reference(k) for name, k in kernels.items() if k is not None}
+    if all(r is not None for r in references.values()):
+        module = _write_module(source, references)
+        namespace = SimpleNamespace(run_tick=module.run_tick, apply_reward=getattr(module, "apply_reward", None))
+    else:
+        glob = {"nb": nb, **{name: k for name, k in kernels.items() if k is not None}}
+        exec(compile(source.replace("cache=True", "cache=False"), "<spikesim tick>", "exec"), glob)
+        namespace = SimpleNamespace(run_tick=glob["run_tick"], apply_reward=glob.get("apply_reward"))
+    _compiled[key] = namespace
+    return namespace
+
+
+def _reference(kernel: Any) -> tuple[str, str] | None:
+    """``(module, qualname)`` of a kernel importable from a file, else None."""
+    func = getattr(kernel, "py_func", kernel)
+    module = sys.modules.get(func.__module__)
+    if module is None or func.__module__ == "__main__" or "<" in func.__qualname__:
+        return None
+    if not getattr(module, "__file__", None):
+        return None
+    return func.__module__, func.__qualname__
+
+
+def _write_module(source: str, references: dict[str, tuple[str, str]]) -> ModuleType:
+    lines = ['"""Generated by spikesim.engine for one combination of kernels; do not edit."""',
+             "import importlib", "import numba as nb", ""]
+    for name, (module, qualname) in sorted(references.items()):
+        lines.append(f"{name} = importlib.import_module({module!r})")
+        for attr in qualname.split("."):
+            lines[-1] += f".{attr}"
+    text = "\n".join(lines) + "\n" + source
+    digest = hashlib.sha256()
+    digest.update(text.encode())
+    digest.update(_package_hash().encode())
+    for module in sorted({m for m, _ in references.values()}):
+        digest.update(Path(sys.modules[module].__file__).read_bytes())
+    name = f"spikesim_tick_{digest.hexdigest()[:20]}"
+    directory = _cache_dir()
+    path = directory / f"{name}.py"
+    if not path.exists():
+        tmp = directory / f"{name}.{os.getpid()}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _package_hash() -> str:
+    if not _source_hash:
+        digest = hashlib.sha256(f"{nb.__version__} {np.__version__} {sys.version}".encode())
+        root = Path(__file__).parent
+        for file in sorted(root.rglob("*.py")):
+            digest.update(file.read_bytes())
+        _source_hash.append(digest.hexdigest())
+    return _source_hash[0]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("SPIKESIM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "spikesim"
+    )
+    directory = Path(base)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".probe{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        directory = Path(tempfile.gettempdir()) / f"spikesim-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def run_tick_reference(
+    n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
+    graph, w, polarity, spikes, fired, n_fired, current, log, rewards, kernels,
+):  # fmt: skip
+    """The NumPy engine: the compiled tick's steps, vectorised over neurons,
+    with the parts' ``reference`` steps passed in ``kernels`` (input, neuron,
+    synapse, step reward)."""
+    input_step, neuron_step, synapse_step, reward_step = kernels
+    for t in range(n_steps):
+        current[:] = 0.0
+        ks = row_synapses(graph.indptr, fired[: n_fired[0]])
+        np.add.at(current, graph.targets[ks], polarity[graph.sources[ks]] * w[ks])
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        now = np.flatnonzero(spikes)
+        fired[: now.size] = now
+        n_fired[0] = now.size
+        r = reward_step(rw_p, rw_s, t, spikes)
+        rewards[t] = r
+        if learning:
+            synapse_step(sy_p, sy_s, graph, w, spikes, fired, now.size, n_inputs, r)
+        log[t, :] = spikes
+
+
+@nb.njit
+def output_reward_step(p, s, t, spikes):
+    """``r(t) = every_step + sum_o per_spike[o] * s_o(t)`` (ActiveRLNetwork)."""
+    r = s.every_step[0]
+    for o in range(s.per_spike.size):
+        if spikes[p.first_output + o]:
+            r += s.per_spike[o]
+    return r
+
+
+def output_reward_step_reference(p, s, t, spikes):
+    r = s.every_step[0]
+    for o in np.flatnonzero(spikes[p.first_output :]):
+        r += s.per_spike[o]
+    return r

@@ -1,0 +1,210 @@
+"""The base class of each family of parts, and the keys they share.
+
+A network is made of one part per family: ``inputs``, ``neurons``,
+``weights``, ``synapses``, ``readout`` and (for reinforcement learning)
+``rewarder``, plus any number of ``modifiers``. Each base class below states
+what the network asks of its family; see :mod:`spikesim.engine` for the step
+signatures.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from spikesim.graph import Graph
+from spikesim.params import N_INPUTS, N_NEURONS, N_OUTPUTS, REQUIRED, Param
+from spikesim.parts import Part
+
+MAGNITUDE = Param("magnitude", "float", 1.0, "value of a spike: a spike moves its targets by magnitude * weight", "(0, inf)")
+
+
+def pick_inhibitory(rng: np.random.Generator, n: int, pct: float) -> np.ndarray:
+    """Polarities (+1 or -1) of ``n`` neurons, ``round(pct * n)`` of them,
+    chosen at random, inhibitory."""
+    polarities = np.ones(n)
+    polarities[rng.choice(n, int(round(pct * n)), replace=False)] = -1.0
+    return polarities
+
+
+class Inputs(Part):
+    """Input neurons: encode a game state into spikes.
+
+    Once per tick :meth:`encode` turns the state into the tick's input (for
+    example one spike probability per input); the step kernel then emits the
+    input spikes of each network step. ``input_pct_inhibitory`` of the inputs
+    (chosen at random) are inhibitory: their spikes subtract.
+    """
+
+    PARAMS = (
+        N_INPUTS,
+        MAGNITUDE,
+        Param("input_pct_inhibitory", "float", 0.0, "fraction of inputs that are inhibitory", "[0, 1]"),
+        Param("input_firing_steps", "int", -1, "inputs fall silent after this many steps of a tick (-1: never)", "[-1, inf)"),
+    )
+    kernel: Callable
+    reference: Callable
+
+    def __init__(self, rng: np.random.Generator | None = None, **params: Any) -> None:
+        super().__init__(rng, **params)
+        self.signs = pick_inhibitory(self.rng, self.n_inputs, self.input_pct_inhibitory)
+
+    def encode(self, state: Any) -> None:
+        """Set the tick's input from the game state (in ``self.state``)."""
+        raise NotImplementedError
+
+    def check_states(self, states: list) -> None:
+        """Raise :class:`~spikesim.ConfigError` if a state of the game, when
+        the game can list them, cannot be encoded."""
+
+
+class Neurons(Part):
+    """Body neurons, vectorised. The last ``n_outputs`` are the outputs.
+
+    ``neuron_pct_inhibitory`` of them (chosen at random) are inhibitory, or
+    ``polarities`` gives each neuron's sign (+1 or -1) explicitly.
+    """
+
+    PARAMS = (
+        N_NEURONS,
+        MAGNITUDE,
+        Param("neuron_pct_inhibitory", "float", 0.0, "fraction of body neurons that are inhibitory", "[0, 1]"),
+        Param("polarities", "array", None, "explicit sign of each body neuron, +1 or -1 (overrides neuron_pct_inhibitory)"),
+    )
+    kernel: Callable
+    reference: Callable
+
+    def __init__(self, rng: np.random.Generator | None = None, **params: Any) -> None:
+        super().__init__(rng, **params)
+        if self.params["polarities"] is None:
+            self.signs = pick_inhibitory(self.rng, self.n_neurons, self.neuron_pct_inhibitory)
+        else:
+            self.signs = np.array(self.params["polarities"], dtype=np.float64)
+
+    def check(self) -> None:
+        polarities = self.params["polarities"]
+        if polarities is not None and (
+            polarities.shape != (self.n_neurons,) or not np.isin(polarities, (-1.0, 1.0)).all()
+        ):
+            raise self.error("polarities", f"an array of shape ({self.n_neurons},) of +1 and -1", f"{polarities!r}")
+
+
+class Weights(Part):
+    """Initial weights and bounds of all synapses.
+
+    Presynaptic neurons are the inputs then the body neurons (``n_inputs +
+    n_neurons`` rows); postsynaptic ones the body neurons (``n_neurons``
+    columns). Each synapse has its own bounds ``min_weight <= w <=
+    max_weight`` (a number, or a matrix for per-synapse bounds, which allows
+    signed synapses); plasticity clips to them after every update, and a
+    synapse whose bounds are equal never changes.
+    """
+
+    PARAMS = (
+        N_INPUTS,
+        N_NEURONS,
+        Param("max_weight", "float|array", 1.0, "upper bound of each weight (number or (n_inputs + n_neurons, n_neurons) matrix)"),
+        Param("min_weight", "float|array", 0.0, "lower bound of each weight (number or matrix)"),
+        Param("storage", "str", "auto", "synapse storage: dense matrix, sparse (CSR), or chosen by density", choices=("auto", "dense", "sparse")),
+    )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_inputs + self.n_neurons, self.n_neurons)
+
+    def build(self, polarity: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The synapses, sorted by source then target: ``(sources, targets,
+        w, lo, hi)``. ``polarity`` is the sign of every presynaptic neuron."""
+        raise NotImplementedError
+
+    def bounds(self, sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each synapse's bounds from ``min_weight`` and ``max_weight``."""
+        out = []
+        for key in ("min_weight", "max_weight"):
+            value = np.asarray(self.params[key], dtype=np.float64)
+            if value.ndim == 0:
+                out.append(np.full(len(sources), float(value)))
+            else:
+                out.append(value[sources, targets])
+        lo, hi = out
+        if (lo > hi).any():
+            k = int(np.argmax(lo > hi))
+            raise self.error("min_weight", "bounds no larger than max_weight", f"min {lo[k]} > max {hi[k]} at synapse ({sources[k]}, {targets[k]})")
+        return lo, hi
+
+    def check_bound_shapes(self) -> None:
+        for key in ("min_weight", "max_weight"):
+            value = np.asarray(self.params[key])
+            if value.ndim and value.shape != self.shape:
+                raise self.error(key, f"a number or a matrix of shape {self.shape}", f"shape {value.shape}")
+
+    def check(self) -> None:
+        self.check_bound_shapes()
+
+
+class Synapses(Part):
+    """Plasticity of the synapses (the weights themselves are the network's).
+
+    The network calls :meth:`attach` with the synapse layout before
+    :meth:`reset`. ``kernel``/``reference`` run every network step while the
+    network trains; ``reward_kernel``/``reward_reference`` apply a reward
+    given once per tick (``RLNetwork.reward``).
+    """
+
+    kernel: Callable
+    reference: Callable
+    reward_kernel: Callable | None = None
+    reward_reference: Callable | None = None
+
+    def attach(self, graph: Graph, n_inputs: int) -> None:
+        """Remember the sizes of the layout the state must match."""
+        self.n_pre = len(graph.indptr) - 1
+        self.n_post = len(graph.col_ptr) - 1
+        self.n_syn = len(graph.targets)
+        self.n_inputs = n_inputs
+
+
+class Readout(Part):
+    """Turns the output neurons' spike train of a tick into an action."""
+
+    PARAMS = (N_OUTPUTS,)
+
+    def __call__(self, spikes: np.ndarray) -> Any:
+        """``spikes``: bool array (processing_time, n_outputs) -> action."""
+        raise NotImplementedError
+
+
+class Rewarder(Part):
+    """Judges an action: ``rewarder(state, action, state_next) -> float``."""
+
+    def __call__(self, state: Any, action: Any, state_next: Any) -> float:
+        raise NotImplementedError
+
+
+class Modifier(Part):
+    """Changes one parameter of a network over time, by name.
+
+    Unlike other parts a modifier is built by the user (several modifiers
+    with different settings can sit in one network). The network calls
+    :meth:`value` at the start of every tick, with the number of ticks (or of
+    resets, ``unit="episode"``) so far, and sets the parameter to it.
+    """
+
+    PARAMS = (
+        Param("param", "str", REQUIRED, "name of the parameter to change"),
+        Param("unit", "str", "tick", "what the modifier counts", choices=("tick", "episode")),
+    )
+
+    def value(self, n: int) -> Any:
+        raise NotImplementedError
+
+
+FAMILIES: dict[str, type] = {
+    "inputs": Inputs,
+    "neurons": Neurons,
+    "weights": Weights,
+    "synapses": Synapses,
+    "readout": Readout,
+    "rewarder": Rewarder,
+}
+

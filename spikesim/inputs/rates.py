@@ -1,0 +1,147 @@
+"""Inputs that fire at a rate: a spike probability per input per step."""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numba as nb
+import numpy as np
+
+from spikesim.families import Inputs
+from spikesim.params import REQUIRED, ConfigError, Param
+
+
+class RateParams(NamedTuple):
+    firing_steps: int  # -1: all steps
+
+
+class RateState(NamedTuple):
+    rates: np.ndarray  # (n_inputs,) spike probability per step this tick
+
+
+class RateInputs(Inputs):
+    """Base of rate encoders: once per tick :meth:`rates` maps the state to
+    one spike probability per input; at every step input ``i`` spikes when a
+    uniform draw ``U[0, 1) < rates[i]`` (one draw per input per step, while
+    the inputs fire)."""
+
+    def rates(self, state: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, state: Any) -> None:
+        rates = np.asarray(self.rates(state), dtype=np.float64)
+        if rates.shape != (self.n_inputs,) or not ((rates >= 0) & (rates <= 1)).all():
+            raise ConfigError(
+                f"{type(self).__name__}: rates for state {state!r} must be {self.n_inputs} probabilities in [0, 1]; "
+                f"got {rates!r}"
+            )
+        self.state.rates[:] = rates
+
+    def make_kernel_params(self) -> RateParams:
+        return RateParams(self.input_firing_steps)
+
+    def reset(self) -> None:
+        self.state = RateState(np.zeros(self.n_inputs))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, t, rng, out):
+        if p.firing_steps >= 0 and t >= p.firing_steps:
+            out[:] = False
+            return
+        for i in range(out.size):
+            out[i] = rng.random() < s.rates[i]
+
+    @staticmethod
+    def reference(p, s, t, rng, out):
+        if p.firing_steps >= 0 and t >= p.firing_steps:
+            out[:] = False
+            return
+        out[:] = rng.random(out.size) < s.rates
+
+
+class RateMap(RateInputs):
+    """Rates from a map of game states (Spikey's RateMap).
+
+    ``state_rate_map`` is one of:
+
+    - a sequence of rates indexed by the value of each state element: the
+      state ``(s_0, ..., s_{m-1})`` gives the group rates
+      ``[map[int(s_0)], ..., map[int(s_{m-1})]]``;
+    - a dict from a state (a tuple, or a number) to its group rates;
+    - a callable ``f(state)`` returning the group rates.
+
+    The ``g`` group rates are spread over the inputs interleaved: input ``i``
+    fires at group rate ``i % g``, so ``g`` must divide ``n_inputs``.
+
+    Examples
+    --------
+    >>> inputs = RateMap(n_inputs=4, state_rate_map=[0.0, 0.5])
+    >>> inputs.rates((0, 1)).tolist()
+    [0.0, 0.5, 0.0, 0.5]
+    """
+
+    PARAMS = (
+        Param("state_rate_map", "any", REQUIRED, "state -> group spike probabilities per step (sequence by element value, dict or callable)"),
+    )
+
+    def check(self) -> None:
+        m = self.state_rate_map
+        if callable(m):
+            return
+        if isinstance(m, dict):
+            for state, rates in m.items():
+                self._group_rates(rates, state)
+            return
+        try:
+            values = np.asarray(m, dtype=np.float64)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.ndim != 1 or not ((values >= 0) & (values <= 1)).all():
+            raise self.error(
+                "state_rate_map", "a sequence of probabilities in [0, 1], a dict of state -> rates, or a callable", repr(m)
+            )
+
+    def _group_rates(self, rates: Any, state: Any) -> np.ndarray:
+        rates = np.atleast_1d(np.asarray(rates, dtype=np.float64))
+        if rates.ndim != 1 or not ((rates >= 0) & (rates <= 1)).all():
+            raise self.error("state_rate_map", "group rates that are probabilities in [0, 1]", f"{rates!r} for state {state!r}")
+        if self.n_inputs % rates.size:
+            raise self.error(
+                "state_rate_map", f"a number of group rates that divides n_inputs ({self.n_inputs})",
+                f"{rates.size} rates for state {state!r}",
+            )  # fmt: skip
+        return rates
+
+    def _key(self, state: Any) -> Any:
+        if np.ndim(state) == 0:
+            return state.item() if isinstance(state, np.generic) else state
+        return tuple(int(x) if float(x).is_integer() else float(x) for x in np.ravel(state))
+
+    def group_rates(self, state: Any) -> np.ndarray:
+        m = self.state_rate_map
+        if callable(m):
+            return self._group_rates(m(state), state)
+        if isinstance(m, dict):
+            key = self._key(state)
+            if key not in m:
+                raise ConfigError(
+                    f"RateMap: key 'state_rate_map' does not know state {key!r}; known states: {list(m)!r}"
+                )
+            return self._group_rates(m[key], state)
+        table = np.asarray(m, dtype=np.float64)
+        elements = np.ravel(state)
+        index = [int(x) for x in elements] if all(float(x).is_integer() for x in elements) else None
+        if index is None or min(index) < 0 or max(index) >= table.size:
+            raise ConfigError(
+                f"RateMap: key 'state_rate_map' has {table.size} rates, indexed by each state element's value; "
+                f"state {state!r} has an element outside 0..{table.size - 1}"
+            )
+        return self._group_rates(table[index], state)
+
+    def rates(self, state: Any) -> np.ndarray:
+        groups = self.group_rates(state)
+        return np.tile(groups, self.n_inputs // groups.size)
+
+    def check_states(self, states: list) -> None:
+        for state in states:
+            self.group_rates(state)

@@ -1,0 +1,574 @@
+"""Networks: parts composed into a spiking network that plays games.
+
+A network is defined either as a subclass with ``parts`` and ``keys``::
+
+    class XOR(RLNetwork):
+        parts = {"inputs": RateMap, "neurons": Neuron, ...}
+        keys = {"n_inputs": 60, ...}
+
+    net = XOR(game=Logic(preset="XOR"), seed=0)
+
+or by passing the parts and parameters to the constructor::
+
+    net = RLNetwork(parts={"inputs": RateMap, ...}, n_inputs=60, ...)
+
+The parameters of all parts (and of the game) form one flat namespace. A
+value is taken from the constructor's keyword arguments, else from the class's
+``keys``, else from the game's parameters, else from the declared default.
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import logging
+import os
+from functools import partial
+from pathlib import Path
+from typing import Any, Iterable, Mapping, NamedTuple
+
+import numpy as np
+
+from spikesim import engine
+from spikesim.families import FAMILIES, Modifier
+from spikesim.graph import Graph, build_graph
+from spikesim.params import (
+    N_INPUTS,
+    N_NEURONS,
+    N_OUTPUTS,
+    PROCESSING_TIME,
+    ConfigError,
+    Param,
+    closest,
+    declarations,
+    describe,
+    params_of,
+    resolve,
+)
+
+log = logging.getLogger("spikesim")
+
+
+class SimulationError(RuntimeError):
+    """A simulation that cannot go on, e.g. a weight or state became NaN or infinite."""
+
+
+class Network:
+    """A spiking network: inputs, body neurons, synapses and a readout.
+
+    ``tick(state)`` runs one game step: the inputs encode ``state``, the
+    network runs ``processing_time`` network steps (one compiled call with the
+    numba engine) and the readout turns the output neurons' spikes into an
+    action. See :mod:`spikesim.engine` for the order within a step.
+
+    Parameters
+    ----------
+    parts
+        Family name -> part class, over the class's ``parts``. A family's
+        class may also be given as a keyword argument named after the family
+        (``neurons=LIF``).
+    game
+        A game whose parameters fill keys not given otherwise.
+    modifiers
+        :class:`~spikesim.families.Modifier` instances (also taken from
+        ``parts["modifiers"]``).
+    **keys
+        Parameter values, over the class's ``keys``.
+    """
+
+    parts: dict[str, Any] = {}
+    keys: dict[str, Any] = {}
+    PARAMS = (
+        N_INPUTS,
+        N_NEURONS,
+        N_OUTPUTS,
+        PROCESSING_TIME,
+        Param("seed", "int", None, "seed of the network's random generator (None: fresh entropy)", "[0, inf)"),
+        Param("engine", "str", "numba", "numba (compiled) or numpy (reference)", choices=("numba", "numpy")),
+    )
+    #: Families a network of this class must have.
+    REQUIRED_PARTS = ("inputs", "neurons", "weights", "synapses", "readout")
+
+    def __init__(
+        self,
+        parts: Mapping[str, Any] | None = None,
+        game: Any = None,
+        modifiers: Iterable[Modifier] = (),
+        **keys: Any,
+    ) -> None:
+        name = type(self).__name__
+        classes = {**type(self).parts, **(parts or {})}
+        for family in (*FAMILIES, "modifiers"):
+            if family in keys:
+                classes[family] = keys.pop(family)
+        self.modifiers = list(classes.pop("modifiers", None) or ()) + list(modifiers)
+        self._check_parts(classes)
+
+        owners = {name: type(self), **{cls.__name__: cls for cls in classes.values()}}
+        namespace = declarations(owners)
+        game_params = _game_params(game)
+        values = {k: v for k, v in game_params.items() if k in namespace}
+        values.update(type(self).keys)
+        values.update(keys)
+        unknown = [k for k in values if k not in namespace]
+        if unknown:
+            messages = []
+            for k in unknown:
+                if k in game_params:
+                    messages.append(f"{k!r} is a parameter of the game {type(game).__name__}; set it on the game")
+                else:
+                    messages.append(f"unknown key {k!r}{closest(k, namespace)}")
+            raise ConfigError(f"{name}: " + "; ".join(messages))
+        missing = [(p, owner) for p, owner in namespace.values() if p.required and p.name not in values]
+        if missing:
+            raise ConfigError(
+                f"{name}: missing required key{'s' if len(missing) > 1 else ''}: "
+                + "; ".join(f"{p.name!r} ({owner}: {p.doc})" for p, owner in missing)
+            )
+        self.config = resolve(name, params_of(type(self)), {p.name: values[p.name] for p in params_of(type(self)) if p.name in values})
+        if self.config["n_outputs"] > self.config["n_neurons"]:
+            raise ConfigError(
+                f"{name}: key 'n_outputs' expects at most n_neurons ({self.config['n_neurons']}); got {self.config['n_outputs']}"
+            )
+        if self.config["seed"] is None:
+            self.config["seed"] = int(np.random.SeedSequence().entropy)
+        self.rng = np.random.default_rng(self.config["seed"])
+
+        def build(family: str) -> Any:
+            cls = classes[family]
+            mine = {p.name: values[p.name] for p in params_of(cls) if p.name in values}
+            part = cls(rng=self.rng, **mine)
+            self.config.update(part.params)
+            return part
+
+        self.inputs = build("inputs")
+        self.neurons = build("neurons")
+        self.polarity = np.concatenate(
+            [self.inputs.signs * self.inputs.magnitude, self.neurons.signs * self.neurons.magnitude]
+        )
+        self.weights = build("weights")
+        sources, targets, w, lo, hi = self.weights.build(self.polarity)
+        if not np.all((lo <= w) & (w <= hi)):
+            k = int(np.argmax(~((lo <= w) & (w <= hi))))
+            raise ConfigError(
+                f"{type(self.weights).__name__}: initial weights must lie within their bounds; "
+                f"synapse ({sources[k]}, {targets[k]}) has {w[k]!r} outside [{lo[k]!r}, {hi[k]!r}]"
+            )
+        self.graph, self.w, self.dense = build_graph(
+            sources, targets, w, lo, hi, *self.weights.shape, storage=self.weights.storage
+        )
+        self.synapses = build("synapses")
+        self.synapses.attach(self.graph, self.n_inputs)
+        self.readout = build("readout")
+        self.rewarder = build("rewarder") if "rewarder" in classes else None
+        if game is not None and hasattr(game, "states"):
+            self.inputs.check_states(list(game.states()))
+        self.training = True
+        self.n_ticks = 0
+        self.n_resets = 0
+        self.reset()
+
+    # ------------------------------------------------------------------ parts
+    def _check_parts(self, classes: dict[str, Any]) -> None:
+        name = type(self).__name__
+        for family in classes:
+            if family not in FAMILIES:
+                raise ConfigError(f"{name}: unknown part family {family!r}{closest(family, FAMILIES)}; families are {', '.join(FAMILIES)}, modifiers")
+        missing = [f for f in self.REQUIRED_PARTS if classes.get(f) is None]
+        if missing:
+            raise ConfigError(f"{name}: missing part{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+        for family, cls in list(classes.items()):
+            if cls is None:
+                del classes[family]
+            elif not (isinstance(cls, type) and issubclass(cls, FAMILIES[family])):
+                raise ConfigError(
+                    f"{name}: part {family!r} expects a subclass of {FAMILIES[family].__name__}; got {cls!r}"
+                )
+        for modifier in self.modifiers:
+            if not isinstance(modifier, Modifier):
+                raise ConfigError(f"{name}: modifiers expects Modifier instances; got {modifier!r}")
+
+    @classmethod
+    def list_keys(cls, game: Any = None, **parts: Any) -> None:
+        """Print every parameter of this network class with ``parts`` (over
+        the class's ``parts``) and ``game``: name, type, default, range or
+        choices, the part that declares it, and its doc."""
+        classes = {**cls.parts, **parts}
+        classes.pop("modifiers", None)
+        owners = {cls.__name__: cls, **{c.__name__: c for c in classes.values() if c is not None}}
+        if game is not None:
+            owners[type(game).__name__ if not isinstance(game, type) else game.__name__] = (
+                game if isinstance(game, type) else type(game)
+            )
+        print(describe(declarations(owners).values()))
+
+    @property
+    def n_inputs(self) -> int:
+        return self.config["n_inputs"]
+
+    @property
+    def n_neurons(self) -> int:
+        return self.config["n_neurons"]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.config["n_outputs"]
+
+    @property
+    def processing_time(self) -> int:
+        return self.config["processing_time"]
+
+    @property
+    def seed(self) -> int:
+        return self.config["seed"]
+
+    @property
+    def engine(self) -> str:
+        return self.config["engine"]
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The weight matrix (n_inputs + n_neurons, n_neurons): a view of the
+        weights with dense storage, a copy (absent synapses 0) with sparse."""
+        n_pre, n_post = self.weights.shape
+        if self.dense:
+            return self.w.reshape(n_pre, n_post)
+        matrix = np.zeros((n_pre, n_post))
+        matrix[self.graph.sources, self.graph.targets] = self.w
+        return matrix
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Change parameter ``name`` in every part that declares it (validated)."""
+        holders = [p for p in self._parts() if name in p.params]
+        if not holders:
+            raise ConfigError(f"{type(self).__name__}: no part has a parameter {name!r}{closest(name, self.config)}")
+        for part in holders:
+            part.set_param(name, value)
+        self.config[name] = holders[0].params[name]
+
+    def _parts(self) -> list:
+        return [p for p in (self.inputs, self.neurons, self.weights, self.synapses, self.readout, self.rewarder) if p is not None]
+
+    # ------------------------------------------------------------------ running
+    def reset(self) -> None:
+        """Start an episode: fresh part state (potentials, traces, ...); the
+        weights are kept."""
+        for part in self._parts():
+            part.reset()
+        n_total = self.n_inputs + self.n_neurons
+        self._spikes = np.zeros(n_total, dtype=np.bool_)
+        self._fired = np.zeros(n_total, dtype=np.int64)
+        self._n_fired = np.zeros(1, dtype=np.int64)
+        self._current = np.zeros(self.n_neurons)
+        self._log = np.zeros((self.processing_time, n_total), dtype=np.bool_)
+        self._rewards = np.zeros(self.processing_time)
+        self.n_resets += 1
+
+    def train(self) -> None:
+        """Plasticity on (the default)."""
+        self.training = True
+
+    def eval(self) -> None:
+        """Plasticity frozen: the weights do not change."""
+        self.training = False
+
+    @property
+    def spike_log(self) -> np.ndarray:
+        """The last tick's spikes: bool (processing_time, n_inputs + n_neurons),
+        inputs first, the outputs last."""
+        return self._log
+
+    def step_reward(self) -> tuple:
+        """The per-step reward: ``(kernel, reference, params, state)``; none
+        for a network rewarded once per tick."""
+        return engine.no_step_reward, engine.no_step_reward_reference, engine.NoParams(), engine.NoParams()
+
+    def prepare_step_reward(self, state: Any) -> None:
+        """Set the per-step reward of the coming tick from the game state."""
+
+    def tick(self, state: Any) -> Any:
+        """Run one game step on ``state`` and return the readout's action."""
+        for modifier in self.modifiers:
+            n = self.n_ticks if modifier.unit == "tick" else self.n_resets - 1
+            self.set_param(modifier.param, modifier.value(n))
+        self.inputs.encode(state)
+        self.prepare_step_reward(state)
+        reward_kernel, reward_reference, rw_p, rw_s = self.step_reward()
+        parts = (self.inputs, self.neurons, self.synapses)
+        if self.engine == "numba":
+            run = self._compiled(reward_kernel).run_tick
+            args = [x for part in parts for x in (part.kernel_params(), part.state)]
+        else:
+            run = partial(engine.run_tick_reference, kernels=[p.reference for p in parts] + [reward_reference])
+            args = [x for part in parts for x in (part.kernel_params(), part.state)]
+        run(
+            self.processing_time, self.training, self.rng, self.n_inputs, *args, rw_p, rw_s,
+            self.graph, self.w, self.polarity, self._spikes, self._fired, self._n_fired,
+            self._current, self._log, self._rewards,
+        )  # fmt: skip
+        self.n_ticks += 1
+        self._check_finite()
+        return self.readout(self._log[:, -self.n_outputs :])
+
+    def _compiled(self, reward_kernel: Any = None) -> Any:
+        """The compiled tick and reward for this network's kernels."""
+        if reward_kernel is None:
+            reward_kernel = self.step_reward()[0]
+        return engine.compiled(
+            {
+                "input_step": self.inputs.kernel,
+                "neuron_step": self.neurons.kernel,
+                "synapse_step": self.synapses.kernel,
+                "reward_step": reward_kernel,
+                "synapse_reward": self.synapses.reward_kernel,
+            }
+        )
+
+    def _check_finite(self) -> None:
+        arrays = {"weights": self.w}
+        for part in self._parts():
+            if part.state is not None:
+                for field, value in zip(part.state._fields, part.state):
+                    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                        arrays[f"{type(part).__name__} state {field!r}"] = value
+        for what, array in arrays.items():
+            if not np.isfinite(array).all():
+                index = int(np.argmin(np.isfinite(array).ravel()))
+                raise SimulationError(
+                    f"{type(self).__name__}: {what} became {array.ravel()[index]} (element {index}) "
+                    f"during tick {self.n_ticks}; the parameters drive the model out of range"
+                )
+
+    # ------------------------------------------------------------------ copies and files
+    def copy(self) -> "Network":
+        """An independent copy: parameters, weights, state and generator."""
+        return copy.deepcopy(self)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save to directory ``path``: ``network.json`` (classes, parameters,
+        counters, generator state) and ``arrays.npz`` (weights, layout,
+        polarities, part state). Callable parameters are saved by reference
+        and must be module-level functions. Never pickle."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"w": self.w, "polarity": self.polarity}
+        arrays.update({f"graph.{f}": v for f, v in zip(Graph._fields, self.graph)})
+        config = {}
+        for key, value in self.config.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"config.{key}"] = value
+                config[key] = {"array": f"config.{key}"}
+            else:
+                config[key] = _to_json(value, key)
+        states = {}
+        for family, part in self._named_parts().items():
+            if part.state is not None:
+                states[family] = list(part.state._fields)
+                for field, value in zip(part.state._fields, part.state):
+                    arrays[f"state.{family}.{field}"] = value
+        network_state = {"spikes": self._spikes, "fired": self._fired, "n_fired": self._n_fired, "current": self._current, "log": self._log, "rewards": self._rewards}
+        arrays.update({f"network.{k}": v for k, v in network_state.items()})
+        meta = {
+            "format": "spikesim-network-1",
+            "class": _reference(type(self)),
+            "parts": {family: _reference(type(part)) for family, part in self._named_parts().items()},
+            "modifiers": [{"class": _reference(type(m)), "params": {k: _to_json(v, k) for k, v in m.params.items()}} for m in self.modifiers],
+            "config": config,
+            "states": states,
+            "training": self.training,
+            "n_ticks": self.n_ticks,
+            "n_resets": self.n_resets,
+            "rng": self.rng.bit_generator.state,
+        }
+        np.savez(path / "arrays.npz", **arrays)
+        (path / "network.json").write_text(json.dumps(meta, indent=1))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Network":
+        """Load a network saved with :meth:`save`."""
+        path = Path(path)
+        meta = json.loads((path / "network.json").read_text())
+        if meta.get("format") != "spikesim-network-1":
+            raise ValueError(f"{path}: not a saved spikesim network")
+        with np.load(path / "arrays.npz") as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        config = {
+            k: arrays[v["array"]] if isinstance(v, dict) and "array" in v else _from_json(v)
+            for k, v in meta["config"].items()
+        }
+        network_class = _resolve(meta["class"])
+        parts = {family: _resolve(ref) for family, ref in meta["parts"].items()}
+        modifiers = [_resolve(m["class"])(**{k: _from_json(v) for k, v in m["params"].items()}) for m in meta["modifiers"]]
+        keys = {k: v for k, v in config.items() if any(k == p.name for c in (network_class, *parts.values()) for p in params_of(c))}
+        net = network_class(parts=parts, modifiers=modifiers, **keys)
+        net.w = arrays["w"].copy()
+        net.polarity = arrays["polarity"].copy()
+        net.graph = Graph(*(arrays[f"graph.{f}"].copy() for f in Graph._fields))
+        net.synapses.attach(net.graph, net.n_inputs)
+        for family, fields in meta["states"].items():
+            part = net._named_parts()[family]
+            part.state = type(part.state)(*(arrays[f"state.{family}.{f}"].copy() for f in fields))
+        for k in ("spikes", "fired", "n_fired", "current", "log", "rewards"):
+            setattr(net, f"_{k}", arrays[f"network.{k}"].copy())
+        net.training = meta["training"]
+        net.n_ticks = meta["n_ticks"]
+        net.n_resets = meta["n_resets"]
+        net.rng.bit_generator.state = meta["rng"]
+        return net
+
+    def _named_parts(self) -> dict[str, Any]:
+        named = {f: getattr(self, f) for f in FAMILIES}
+        return {f: p for f, p in named.items() if p is not None}
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{f}={type(p).__name__}" for f, p in self._named_parts().items())
+        return f"{type(self).__name__}({parts}, n_inputs={self.n_inputs}, n_neurons={self.n_neurons}, seed={self.seed})"
+
+
+class RLNetwork(Network):
+    """A network that learns from rewards: ``reward()`` after each tick gives
+    the synapses one reward, from the ``rewarder`` or given explicitly."""
+
+    REQUIRED_PARTS = Network.REQUIRED_PARTS + ("rewarder",)
+
+    def reward(self, state: Any, action: Any, state_next: Any = None, reward: float | None = None) -> float:
+        """Reward the synapses once for the last tick and return the reward:
+        ``reward`` if given, else ``rewarder(state, action, state_next)``.
+        Frozen (``eval()``) networks compute the reward but do not learn."""
+        r = float(self.rewarder(state, action, state_next) if reward is None else reward)
+        if not np.isfinite(r):
+            raise SimulationError(f"{type(self).__name__}: reward must be finite; got {r}")
+        if self.training:
+            if self.synapses.reward_reference is None:
+                raise ConfigError(
+                    f"{type(self).__name__}: synapses {type(self.synapses).__name__} take no reward; "
+                    "use a reward-modulated rule"
+                )
+            apply = self._compiled().apply_reward if self.engine == "numba" else self.synapses.reward_reference
+            apply(self.synapses.kernel_params(), self.synapses.state, self.graph, self.w, r)
+            self._check_finite()
+        return r
+
+
+def spike_reward(network: "ActiveRLNetwork", state: Any) -> tuple[float, Any]:
+    """Florian's protocol: each output spike is the action 1, rewarded by
+    ``rewarder(state, 1, None)``; silent steps get 0."""
+    return 0.0, network.rewarder(state, 1, None)
+
+
+def every_step_reward(network: "ActiveRLNetwork", state: Any) -> tuple[float, Any]:
+    """Every step is rewarded with ``rewarder(state, 1, None)``, whatever the
+    outputs do (Spikey's florian_rate protocol)."""
+    return network.rewarder(state, 1, None), 0.0
+
+
+class OutputReward(NamedTuple):
+    """Per-step reward state: ``r(t) = every_step + sum_o per_spike[o] * s_o(t)``."""
+
+    every_step: np.ndarray  # (1,)
+    per_spike: np.ndarray  # (n_outputs,)
+
+
+class OutputRewardParams(NamedTuple):
+    first_output: int
+
+
+class ActiveRLNetwork(RLNetwork):
+    """A network rewarded at every network step inside a tick, as Florian's
+    experiments need.
+
+    Once per tick ``continuous_rwd_action(network, state)`` returns
+    ``(every_step, per_spike)``; during the tick the reward of step ``t`` is
+    ``r(t) = every_step + sum_o per_spike_o * s_o(t)`` over the output neurons
+    ``o`` (``per_spike`` a number or one per output), and reaches the synapses
+    in the same step, after this step's pairings. :func:`spike_reward` (the
+    default) and :func:`every_step_reward` are the two usual choices.
+    """
+
+    PARAMS = (
+        Param(
+            "continuous_rwd_action", "callable", spike_reward,
+            "f(network, state) -> (reward every step, reward per output spike), called once per tick",
+        ),
+    )
+
+    def reset(self) -> None:
+        super().reset()
+        self._step_reward = OutputReward(np.zeros(1), np.zeros(self.n_outputs))
+
+    def prepare_step_reward(self, state: Any) -> None:
+        every_step, per_spike = self.config["continuous_rwd_action"](self, state)
+        per_spike = np.broadcast_to(np.asarray(per_spike, dtype=np.float64), (self.n_outputs,))
+        if not (np.isfinite(every_step) and np.isfinite(per_spike).all()):
+            raise SimulationError(f"{type(self).__name__}: continuous_rwd_action gave a non-finite reward")
+        self._step_reward.every_step[0] = every_step
+        self._step_reward.per_spike[:] = per_spike
+
+    def step_reward(self) -> tuple:
+        params = OutputRewardParams(self.n_inputs + self.n_neurons - self.n_outputs)
+        return engine.output_reward_step, engine.output_reward_step_reference, params, self._step_reward
+
+    def reward(self, state: Any = None, action: Any = None, state_next: Any = None, reward: float | None = None) -> float:
+        """The summed reward the synapses received during the last tick
+        (rewards were given step by step; nothing more is applied)."""
+        return float(self._rewards.sum())
+
+
+def _game_params(game: Any) -> dict[str, Any]:
+    if game is None:
+        return {}
+    params = getattr(game, "params", None)
+    if params is None:
+        raise ConfigError(f"Network: game {game!r} declares no parameters (expected a spikesim game)")
+    return dict(params)
+
+
+def _reference(obj: Any) -> str:
+    return f"{obj.__module__}:{obj.__qualname__}"
+
+
+def _resolve(reference: str) -> Any:
+    module, _, qualname = reference.partition(":")
+    obj = importlib.import_module(module)
+    for attr in qualname.split("."):
+        obj = getattr(obj, attr)
+    return obj
+
+
+def _to_json(value: Any, key: str) -> Any:
+    if callable(value):
+        reference = _reference(value)
+        if "<" in reference or value.__module__ == "__main__":
+            raise ValueError(
+                f"cannot save parameter {key!r}: {value!r} is not a module-level function "
+                "(define it in an importable module to save the network)"
+            )
+        return {"callable": reference}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {"dict": [[_to_json(k, key), _to_json(v, key)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {"tuple": [_to_json(v, key) for v in value]}
+    if isinstance(value, list):
+        return [_to_json(v, key) for v in value]
+    if isinstance(value, np.ndarray):
+        return {"ndarray": value.tolist(), "dtype": str(value.dtype)}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"cannot save parameter {key!r}: {type(value).__name__} values have no JSON form")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "callable" in value:
+            return _resolve(value["callable"])
+        if "dict" in value:
+            return {_from_json(k): _from_json(v) for k, v in value["dict"]}
+        if "tuple" in value:
+            return tuple(_from_json(v) for v in value["tuple"])
+        if "ndarray" in value:
+            return np.array(value["ndarray"], dtype=value["dtype"])
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value

@@ -1,0 +1,5 @@
+"""Rewarders: judge the network's actions."""
+from spikesim.families import Rewarder
+from spikesim.rewards.match_expected import MatchExpected
+
+__all__ = ["MatchExpected", "Rewarder"]
