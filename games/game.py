@@ -28,7 +28,7 @@ class Game(gym.Env):
         if preset is not None:
             if preset not in self.PRESETS:
                 raise ConfigError(
-                    f"{name}: unknown preset {preset!r}{closest(preset, self.PRESETS)}; presets: {', '.join(self.PRESETS)}"
+                    f"{name}: unknown preset {preset!r}{closest(preset, self.PRESETS)} Presets: {', '.join(self.PRESETS)}"
                 )
             values.update(self.PRESETS[preset])
         values.update(params)

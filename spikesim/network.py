@@ -119,6 +119,12 @@ class Network:
                 else:
                     messages.append(f"unknown key {k!r}{closest(k, namespace)}")
             raise ConfigError(f"{name}: " + "; ".join(messages))
+        for modifier in self.modifiers:
+            if modifier.param not in namespace:
+                raise ConfigError(
+                    f"{name}: modifier {type(modifier).__name__} changes unknown key {modifier.param!r}"
+                    f"{closest(modifier.param, namespace)}"
+                )
         missing = [(p, owner) for p, owner in namespace.values() if p.required and p.name not in values]
         if missing:
             raise ConfigError(
@@ -173,7 +179,7 @@ class Network:
         name = type(self).__name__
         for family in classes:
             if family not in FAMILIES:
-                raise ConfigError(f"{name}: unknown part family {family!r}{closest(family, FAMILIES)}; families are {', '.join(FAMILIES)}, modifiers")
+                raise ConfigError(f"{name}: unknown part family {family!r}{closest(family, FAMILIES)} Families: {', '.join(FAMILIES)}, modifiers")
         missing = [f for f in self.REQUIRED_PARTS if classes.get(f) is None]
         if missing:
             raise ConfigError(f"{name}: missing part{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
@@ -306,8 +312,8 @@ class Network:
             self.graph, self.w, self.polarity, self._spikes, self._fired, self._n_fired,
             self._current, self._log, self._rewards,
         )  # fmt: skip
-        self.n_ticks += 1
         self._check_finite()
+        self.n_ticks += 1
         return self.readout(self._log[:, -self.n_outputs :])
 
     def _compiled(self, reward_kernel: Any = None) -> Any:

@@ -148,9 +148,9 @@ class Param:
         if self.range is not None and self.type in ("int", "float", "array", "float|array"):
             values = np.ravel(value)
             interval = self.interval
-            if not all(v in interval for v in values):
-                bad = next(v for v in values if v not in interval)
-                detail = "" if np.ndim(value) == 0 else f" (element {bad!r})"
+            outside = [i for i, v in enumerate(values) if v not in interval]
+            if outside:
+                detail = "" if np.ndim(value) == 0 else f" (element {values[outside[0]]:g} at index {outside[0]})"
                 raise ConfigError(
                     f"{owner}: key {self.name!r} expects {self.expected()}; "
                     f"got {_show(value)}{detail}"

@@ -1,5 +1,8 @@
 """Neurons: the body neurons' dynamics."""
 from spikesim.families import Neurons
+from spikesim.neurons.escape import EscapeNoise
+from spikesim.neurons.izhikevich import Izhikevich
+from spikesim.neurons.lif import LIF, AlphaLIF, CurrentLIF
 from spikesim.neurons.spikey import Neuron
 
-__all__ = ["Neuron", "Neurons"]
+__all__ = ["AlphaLIF", "CurrentLIF", "EscapeNoise", "Izhikevich", "LIF", "Neuron", "Neurons"]

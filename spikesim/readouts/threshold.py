@@ -1,12 +1,17 @@
 """Readouts that compare the output rate with a threshold."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from spikesim.families import Readout
 from spikesim.params import Param
+
+
+class ThresholdState(NamedTuple):
+    rate_sum: np.ndarray  # (1,) sum of the rates of the ticks since reset
+    ticks: np.ndarray  # (1,) int64 ticks since reset
 
 
 class Threshold(Readout):
@@ -37,16 +42,20 @@ class Threshold(Readout):
         if isinstance(self.output_range, (str, bytes)) or np.ndim(self.output_range) != 1 or len(self.output_range) != 2:
             raise self.error("output_range", "a sequence of two actions", repr(self.output_range))
 
+    def __init__(self, rng: np.random.Generator | None = None, **params: Any) -> None:
+        super().__init__(rng, **params)
+        self.reset()
+
     def reset(self) -> None:
-        self._rate_sum = 0.0
-        self._ticks = 0
+        self.state = ThresholdState(np.zeros(1), np.zeros(1, np.int64))
 
     def __call__(self, spikes: np.ndarray) -> Any:
         rate = float(spikes.mean()) if spikes.size else 0.0
         if self.action_threshold == "mean":
-            threshold = self._rate_sum / self._ticks if self._ticks else 0.0
+            ticks = self.state.ticks[0]
+            threshold = self.state.rate_sum[0] / ticks if ticks else 0.0
         else:
             threshold = float(self.action_threshold)
-        self._rate_sum += rate
-        self._ticks += 1
+        self.state.rate_sum[0] += rate
+        self.state.ticks[0] += 1
         return self.output_range[1] if rate >= threshold else self.output_range[0]

@@ -1,0 +1,185 @@
+"""Izhikevich's simple model neurons, integrated as in Izhikevich (2007)."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from spikesim.families import Neurons
+from spikesim.params import DT, Param
+from spikesim.parts import per_neuron
+
+#: ``neuron_type -> (a, b, c, d)`` (Izhikevich 2003, 2007).
+PRESETS = {
+    "RS": (0.02, 0.2, -65.0, 8.0),  # regular spiking (excitatory)
+    "IB": (0.02, 0.2, -55.0, 4.0),  # intrinsically bursting
+    "CH": (0.02, 0.2, -50.0, 2.0),  # chattering
+    "FS": (0.1, 0.2, -65.0, 2.0),  # fast spiking (inhibitory)
+    "LTS": (0.02, 0.25, -65.0, 2.0),  # low-threshold spiking
+}
+
+
+class IzhikevichParams(NamedTuple):
+    a: np.ndarray  # (n,)
+    b: np.ndarray  # (n,)
+    c: np.ndarray  # (n,)
+    d: np.ndarray  # (n,)
+    half: float  # dt / 2
+    dt: float
+    v_peak: float
+    bias: float
+    noise: float
+
+
+class IzhikevichState(NamedTuple):
+    v: np.ndarray  # (n,) membrane potential (mV)
+    u: np.ndarray  # (n,) recovery variable
+
+
+class Izhikevich(Neurons):
+    """Izhikevich's simple model, as simulated in Izhikevich (2007).
+
+    ::
+
+        dv/dt = 0.04 v^2 + 5 v + 140 - u + I
+        du/dt = a (b v - u)
+        if v >= v_peak:  v <- c,  u <- u + d
+
+    (v in mV, t in ms). Each step of ``dt`` integrates ``v`` with two Euler
+    half-steps of ``dt/2`` using the step's input, then ``u`` with one Euler
+    step using the new ``v``; then the spike test and reset::
+
+        v <- v + dt/2 * ((0.04 v + 5) v + 140 - u + I)      (twice)
+        u <- u + dt * a (b v - u)
+        fire when v >= v_peak: v <- c, u <- u + d
+
+    The input of a step is ``I = current + bias + noise * (U - 0.5)``:
+    ``current`` the weighted spikes of the previous step, ``bias`` a
+    constant current, and ``U`` a uniform draw per neuron per step (drawn
+    only when ``noise > 0``; the 2007 network uses ``noise = 13``).
+
+    A neuron spikes in the step in which ``v`` reaches ``v_peak``, and its
+    synaptic effect reaches its targets' ``I`` in the next step. The
+    author's code (daspnet.m) tests ``v >= 30`` at the start of each
+    millisecond, on the ``v`` integrated in the previous one, records the
+    spike at the new millisecond and adds the weights to that
+    millisecond's ``I``: the same dynamics with a 1 ms synaptic delay; its
+    spike times are this model's plus one step. A spike of weight ``w``
+    adds ``w`` to its targets' ``I`` for one step. As in that code, ``u``
+    is updated with the ``v`` of the spiking step, past ``v_peak`` by
+    however far the Euler steps overshot it (this makes, for example, the
+    intervals of a fast-spiking neuron under a constant input vary).
+
+    Each neuron has its own ``a, b, c, d``: from the preset ``neuron_type``
+    unless given (a number for all neurons or an array of ``n_neurons``).
+    ``"mix"`` (the default) makes inhibitory neurons (polarity -1) fast
+    spiking and the others regular spiking, as in the 2007 network; with no
+    inhibitory neuron it is ``"RS"``. Presets ``(a, b, c, d)``: RS (0.02,
+    0.2, -65, 8), IB (0.02, 0.2, -55, 4), CH (0.02, 0.2, -50, 2), FS (0.1,
+    0.2, -65, 2), LTS (0.02, 0.25, -65, 2). At reset ``v = c`` and
+    ``u = b v``.
+
+    Examples
+    --------
+    >>> n = Izhikevich(n_neurons=1, neuron_type="RS", bias=10.0)
+    >>> n.reset(); spikes = np.zeros(1, bool)
+    >>> times = []
+    >>> for t in range(100):
+    ...     Izhikevich.reference(n.kernel_params(), n.state, np.zeros(1), n.rng, spikes)
+    ...     if spikes[0]: times.append(t)
+    >>> times
+    [3, 30, 78]
+    """
+
+    PARAMS = (
+        DT,
+        Param(
+            "neuron_type", "str", "mix", "preset of (a, b, c, d); 'mix': FS for inhibitory neurons, RS for the others",
+            choices=("RS", "FS", "IB", "CH", "LTS", "mix"),
+        ),
+        Param("a", "float|array", None, "time scale of u (1/ms), per neuron or one number (None: preset)", "[0, inf)"),
+        Param("b", "float|array", None, "sensitivity of u to sub-threshold v, per neuron or one number (None: preset)"),
+        Param("c", "float|array", None, "after-spike reset of v (mV), per neuron or one number (None: preset)"),
+        Param("d", "float|array", None, "after-spike increment of u, per neuron or one number (None: preset)"),
+        Param("v_peak", "float", 30.0, "potential (mV) at which a spike is cut off and v is reset"),
+        Param("bias", "float", 0.0, "constant input current added to every neuron's I"),
+        Param("noise", "float", 0.0, "amplitude of a uniform noise current: noise * (U - 0.5) per neuron per step",
+              "[0, inf)"),
+    )
+
+    def check(self) -> None:
+        super().check()
+        for key in "abcd":
+            if self.params[key] is not None:
+                per_neuron(self, key, self.n_neurons)
+
+    def coefficients(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each neuron's ``(a, b, c, d)``: the preset, overridden by any given."""
+        n = self.n_neurons
+        if self.neuron_type == "mix":
+            inhibitory = self.signs < 0
+            preset = [np.where(inhibitory, fs, rs) for rs, fs in zip(PRESETS["RS"], PRESETS["FS"])]
+        else:
+            preset = [np.full(n, x) for x in PRESETS[self.neuron_type]]
+        return tuple(
+            preset[k].astype(np.float64) if self.params[key] is None else per_neuron(self, key, n)
+            for k, key in enumerate("abcd")
+        )
+
+    def make_kernel_params(self) -> IzhikevichParams:
+        a, b, c, d = self.coefficients()
+        return IzhikevichParams(
+            a, b, c, d, 0.5 * self.dt, float(self.dt), float(self.v_peak), float(self.bias), float(self.noise)
+        )
+
+    def reset(self) -> None:
+        _, b, c, _ = self.coefficients()
+        v = c.copy()
+        self.state = IzhikevichState(v, b * v)
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, current, rng, out):
+        a = p.a
+        b = p.b
+        c = p.c
+        d = p.d
+        half = p.half
+        dt = p.dt
+        v_peak = p.v_peak
+        bias = p.bias
+        noise = p.noise
+        v = s.v
+        u = s.u
+        for i in range(v.size):
+            drive = current[i] + bias
+            if noise > 0.0:
+                drive = drive + noise * (rng.random() - 0.5)
+            x = v[i]
+            y = u[i]
+            x = x + half * ((0.04 * x + 5.0) * x + 140.0 - y + drive)
+            x = x + half * ((0.04 * x + 5.0) * x + 140.0 - y + drive)
+            y = y + dt * (a[i] * (b[i] * x - y))
+            if x >= v_peak:
+                v[i] = c[i]
+                u[i] = y + d[i]
+                out[i] = True
+            else:
+                v[i] = x
+                u[i] = y
+                out[i] = False
+
+    @staticmethod
+    def reference(p, s, current, rng, out):
+        drive = current + p.bias
+        if p.noise > 0.0:
+            drive = drive + p.noise * (rng.random(drive.size) - 0.5)
+        v, u = s.v, s.u
+        for _ in range(2):
+            v += p.half * ((0.04 * v + 5.0) * v + 140.0 - u + drive)
+        u += p.dt * (p.a * (p.b * v - u))
+        fire = v >= p.v_peak
+        v[fire] = p.c[fire]
+        u[fire] += p.d[fire]
+        out[:] = fire

@@ -1,0 +1,450 @@
+"""Leaky integrate-and-fire neurons (potentials in mV, time in ms).
+
+:class:`LIF` is the deterministic neuron of Florian (2007): a presynaptic
+spike moves the potential at once. :class:`CurrentLIF` and :class:`AlphaLIF`
+filter the spikes through an exponential or an alpha-shaped synaptic current.
+All three integrate their equations exactly over a step of ``dt`` (the
+sub-threshold dynamics are linear), so the step size only decides when
+spikes are seen, not how the potential moves between them.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from spikesim.families import Neurons
+from spikesim.params import DT, Param
+
+# Keys shared by the leaky neurons (also by spikesim.neurons.escape).
+TAU_M = Param("tau_m", "float", 20.0, "membrane time constant (ms)", "(0, inf)")
+RESTING_MV = Param("resting_mv", "float", -70.0, "resting potential (mV), where the potential relaxes without input")
+FIRING_THRESHOLD = Param("firing_threshold", "float", -54.0, "potential (mV) above which a neuron fires")
+RESET_MV = Param("reset_mv", "float", -70.0, "potential (mV) a neuron takes after a spike")
+REFRACTORY_PERIOD = Param(
+    "refractory_period", "int", 0,
+    "steps after a spike during which the potential stays at reset_mv and input is ignored", "[0, inf)",
+)  # fmt: skip
+BIAS = Param("bias", "float", 0.0, "steady depolarisation (mV) a constant input current gives, R * I")
+INITIAL_MV = Param(
+    "initial_mv", "any", None,
+    "potential (mV) at reset: None (resting_mv), a number, or 'uniform' (drawn in [reset_mv, firing_threshold))",
+)  # fmt: skip
+TAU_SYN = Param("tau_syn", "float", 5.0, "synaptic current time constant (ms)", "(0, inf)")
+
+
+def check_initial_mv(part: Neurons) -> None:
+    """Validate ``initial_mv`` (None, a finite number or ``"uniform"``)."""
+    value = part.initial_mv
+    if value is None:
+        return
+    if isinstance(value, str):
+        if value != "uniform":
+            raise part.error("initial_mv", "None, a number or 'uniform'", repr(value))
+        if not part.reset_mv < part.firing_threshold:
+            raise part.error(
+                "initial_mv", "'uniform' only with reset_mv below firing_threshold",
+                f"reset_mv {part.reset_mv!r}, firing_threshold {part.firing_threshold!r}",
+            )  # fmt: skip
+        return
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not number or not math.isfinite(value):
+        raise part.error("initial_mv", "None, a number or 'uniform'", repr(value))
+
+
+def initial_potential(part: Neurons) -> np.ndarray:
+    """The potentials at reset, from ``initial_mv`` (``"uniform"`` draws
+    ``n_neurons`` values from the part's generator)."""
+    n = part.n_neurons
+    value = part.initial_mv
+    if value is None:
+        return np.full(n, float(part.resting_mv))
+    if isinstance(value, str):
+        return part.rng.uniform(part.reset_mv, part.firing_threshold, n)
+    return np.full(n, float(value))
+
+
+def _psp_coefficients(dt: float, tau_m: float, tau_syn: float) -> tuple[float, float]:
+    """Over one step, the potential gained from a synaptic current that
+    starts at 1 and decays with ``tau_syn`` (``c1``), and from one that is
+    ``e * s / tau_syn * exp(-s / tau_syn)`` at time ``s`` into the step
+    (``c2``), for a membrane with ``tau_m``::
+
+        c1 = (1 / tau_m) int_0^dt exp(-(dt - s) / tau_m) exp(-s / tau_syn) ds
+        c2 = (e / (tau_m tau_syn)) int_0^dt exp(-(dt - s) / tau_m) s exp(-s / tau_syn) ds
+
+    Evaluated without cancellation when ``tau_syn`` is close to ``tau_m``
+    and without overflow when they differ by orders of magnitude."""
+    k_m = math.exp(-dt / tau_m)
+    k_syn = math.exp(-dt / tau_syn)
+    alpha = 1.0 / tau_syn - 1.0 / tau_m
+    y = alpha * dt
+    if abs(y) < 0.25:
+        # c1 = k_m / tau_m * dt * (1 - exp(-y)) / y
+        # c2 = e k_m / (tau_m tau_syn) * dt^2 * (1 - exp(-y) (1 + y)) / y^2, the fraction as its series
+        # sum_{k>=2} (-1)^k (k - 1) y^(k-2) / k!, to k = 16
+        first = dt if y == 0.0 else dt * (-math.expm1(-y)) / y
+        second = 0.0
+        term = 1.0  # (-y)^(k-2)
+        factorial = 1.0
+        for k in range(2, 17):
+            factorial *= k
+            second += (k - 1) * term / factorial
+            term *= -y
+        c1 = k_m * first / tau_m
+        c2 = math.e * k_m * dt * dt * second / (tau_m * tau_syn)
+    else:
+        # the same with k_m exp(-y) = k_syn
+        c1 = tau_syn / (tau_syn - tau_m) * (k_syn - k_m)
+        c2 = math.e * (k_m - k_syn * (1.0 + y)) / (tau_m * tau_syn * alpha * alpha)
+    return c1, c2
+
+
+class LIFParams(NamedTuple):
+    resting_mv: float
+    keep: float  # exp(-dt / tau_m)
+    drive: float  # (1 - keep) * bias
+    firing_threshold: float
+    reset_mv: float
+    refractory_period: int
+
+
+class LIFState(NamedTuple):
+    v: np.ndarray  # (n,) potential (mV)
+    timer: np.ndarray  # (n,) int64 refractory steps left
+
+
+class LIF(Neurons):
+    """Deterministic leaky integrate-and-fire neuron (Florian 2007).
+
+    The potential ``v`` (Florian's ``u``, in mV) follows, in continuous
+    time between spikes, with ``J(t)`` the instantaneous jumps of the
+    incoming spikes::
+
+        tau_m dv/dt = -(v - resting_mv) + bias + tau_m * J(t)
+
+    integrated exactly over a step of ``dt``; each step, with ``I`` the input
+    of the step (the weighted spikes of the previous step, in mV)::
+
+        v <- resting_mv + exp(-dt/tau_m) (v - resting_mv) + (1 - exp(-dt/tau_m)) bias + I
+
+    A neuron fires when ``v > firing_threshold`` (strictly), then
+    ``v <- reset_mv`` and, for the next ``refractory_period`` steps, its
+    potential stays at ``reset_mv`` and its input is ignored. ``bias`` is
+    the steady depolarisation of a constant input current (``R * I``):
+    without spikes ``v`` relaxes to ``resting_mv + bias``.
+
+    With the defaults (``dt`` 1 ms, ``tau_m`` 20 ms, rest and reset at
+    -70 mV, threshold -54 mV, no refractory period, no bias) this is the
+    neuron of Florian's simulations. Under a constant ``bias`` above
+    ``firing_threshold - resting_mv`` a neuron fires every
+    ``refractory_period + floor(T / dt) + 1`` steps (after the first spike),
+    ``T = tau_m ln((bias - reset_mv + resting_mv) / (bias - firing_threshold + resting_mv))``
+    being the continuous-time interval from reset to threshold.
+
+    The potentials start at ``initial_mv``: ``resting_mv`` (None), a
+    number, or ``"uniform"``, drawn uniformly in ``[reset_mv,
+    firing_threshold)`` from the network's generator at every reset.
+
+    Examples
+    --------
+    >>> n = LIF(n_neurons=2)
+    >>> n.reset(); spikes = np.zeros(2, bool)
+    >>> LIF.reference(n.kernel_params(), n.state, np.array([15.0, 17.0]), n.rng, spikes)
+    >>> spikes.tolist(), n.state.v.tolist()
+    ([False, True], [-55.0, -70.0])
+    """
+
+    PARAMS = (DT, TAU_M, RESTING_MV, FIRING_THRESHOLD, RESET_MV, REFRACTORY_PERIOD, BIAS, INITIAL_MV)
+
+    def check(self) -> None:
+        super().check()
+        if not self.reset_mv < self.firing_threshold:
+            raise self.error(
+                "reset_mv", f"a potential below firing_threshold ({self.firing_threshold!r})", repr(self.reset_mv)
+            )
+        check_initial_mv(self)
+
+    def make_kernel_params(self) -> LIFParams:
+        keep = math.exp(-self.dt / self.tau_m)
+        return LIFParams(
+            float(self.resting_mv), keep, (1.0 - keep) * self.bias, float(self.firing_threshold),
+            float(self.reset_mv), int(self.refractory_period),
+        )  # fmt: skip
+
+    def reset(self) -> None:
+        self.state = LIFState(initial_potential(self), np.zeros(self.n_neurons, np.int64))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, current, rng, out):
+        rest = p.resting_mv
+        keep = p.keep
+        drive = p.drive
+        threshold = p.firing_threshold
+        reset = p.reset_mv
+        period = p.refractory_period
+        v = s.v
+        timer = s.timer
+        for i in range(v.size):
+            if timer[i] > 0:
+                timer[i] -= 1
+                v[i] = reset
+                out[i] = False
+                continue
+            x = rest + keep * (v[i] - rest) + drive + current[i]
+            if x > threshold:
+                v[i] = reset
+                timer[i] = period
+                out[i] = True
+            else:
+                v[i] = x
+                out[i] = False
+
+    @staticmethod
+    def reference(p, s, current, rng, out):
+        refractory = s.timer > 0
+        s.timer[refractory] -= 1
+        v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + current
+        fire = (v > p.firing_threshold) & ~refractory
+        v[refractory | fire] = p.reset_mv
+        s.v[:] = v
+        s.timer[fire] = p.refractory_period
+        out[:] = fire
+
+
+class CurrentLIFParams(NamedTuple):
+    resting_mv: float
+    keep: float  # exp(-dt / tau_m)
+    drive: float  # (1 - keep) * bias
+    firing_threshold: float
+    reset_mv: float
+    refractory_period: int
+    syn_keep: float  # exp(-dt / tau_syn)
+    couple: float  # c1: potential gained over a step from a unit synaptic current
+
+
+class CurrentLIFState(NamedTuple):
+    v: np.ndarray  # (n,) potential (mV)
+    i_syn: np.ndarray  # (n,) synaptic current (mV: the depolarisation it would hold)
+    timer: np.ndarray  # (n,) int64 refractory steps left
+
+
+class CurrentLIF(LIF):
+    """Leaky integrate-and-fire neuron with an exponential synaptic current.
+
+    A spike of weight ``w`` makes the synaptic current jump by ``w`` (mV:
+    the depolarisation the current would hold if it stayed); the current
+    decays with ``tau_syn`` and the potential relaxes toward ``resting_mv +
+    bias + i_syn``. In continuous time, with ``t_k`` the arrival times::
+
+        tau_syn di_syn/dt = -i_syn + tau_syn * sum_k w_k delta(t - t_k)
+        tau_m   dv/dt     = -(v - resting_mv) + bias + i_syn
+
+The state after step ``n`` holds the values at ``t_n = n dt``, just after
+    the step's input arrived: the step first advances the state from
+    ``t_{n-1}`` to ``t_n``, integrating both equations exactly, then adds the
+    step's input ``I`` (the weighted spikes of the previous step) to the
+    current::
+
+        v     <- resting_mv + k_m (v - resting_mv) + (1 - k_m) bias + c1 i_syn
+        i_syn <- k_syn i_syn + I
+
+    with ``k_m = exp(-dt/tau_m)``, ``k_syn = exp(-dt/tau_syn)`` and
+    ``c1 = tau_syn / (tau_syn - tau_m) (k_syn - k_m)`` (``(dt/tau_m) k_m``
+    when the two constants are equal). An input ``w`` alone at step 0 thus
+    gives, at every later step ``n``, ``i_syn = w k_syn^n`` and the
+    difference-of-exponentials potential::
+
+        v - resting_mv = w tau_syn / (tau_syn - tau_m) (exp(-n dt/tau_syn) - exp(-n dt/tau_m))
+
+    exactly (the potential first moves at step 1: in a network, two steps
+    after the presynaptic spike, where :class:`LIF` moves at once). Firing,
+    reset and refractory period are those of :class:`LIF`
+    (``v > firing_threshold``); during the refractory period the potential
+    stays at ``reset_mv`` while the synaptic current keeps integrating its
+    input (synapses are not refractory).
+
+    Examples
+    --------
+    >>> n = CurrentLIF(n_neurons=1, tau_m=10.0, tau_syn=10.0)
+    >>> n.reset(); spikes = np.zeros(1, bool)
+    >>> for I in (1.0, 0.0):
+    ...     CurrentLIF.reference(n.kernel_params(), n.state, np.array([I]), n.rng, spikes)
+    >>> round(float(n.state.v[0]) + 70.0, 6)  # w (dt/tau) exp(-dt/tau)
+    0.090484
+    """
+
+    PARAMS = (TAU_SYN,)
+
+    def make_kernel_params(self) -> CurrentLIFParams:
+        lif = LIF.make_kernel_params(self)
+        couple, _ = _psp_coefficients(self.dt, self.tau_m, self.tau_syn)
+        return CurrentLIFParams(*lif, math.exp(-self.dt / self.tau_syn), couple)
+
+    def reset(self) -> None:
+        n = self.n_neurons
+        self.state = CurrentLIFState(initial_potential(self), np.zeros(n), np.zeros(n, np.int64))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, current, rng, out):
+        rest = p.resting_mv
+        keep = p.keep
+        drive = p.drive
+        threshold = p.firing_threshold
+        reset = p.reset_mv
+        period = p.refractory_period
+        syn_keep = p.syn_keep
+        couple = p.couple
+        v = s.v
+        i_syn = s.i_syn
+        timer = s.timer
+        for i in range(v.size):
+            x = rest + keep * (v[i] - rest) + drive + couple * i_syn[i]
+            i_syn[i] = syn_keep * i_syn[i] + current[i]
+            if timer[i] > 0:
+                timer[i] -= 1
+                v[i] = reset
+                out[i] = False
+            elif x > threshold:
+                v[i] = reset
+                timer[i] = period
+                out[i] = True
+            else:
+                v[i] = x
+                out[i] = False
+
+    @staticmethod
+    def reference(p, s, current, rng, out):
+        refractory = s.timer > 0
+        s.timer[refractory] -= 1
+        v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + p.couple * s.i_syn
+        s.i_syn[:] = p.syn_keep * s.i_syn + current
+        fire = (v > p.firing_threshold) & ~refractory
+        v[refractory | fire] = p.reset_mv
+        s.v[:] = v
+        s.timer[fire] = p.refractory_period
+        out[:] = fire
+
+
+class AlphaLIFParams(NamedTuple):
+    resting_mv: float
+    keep: float  # exp(-dt / tau_m)
+    drive: float  # (1 - keep) * bias
+    firing_threshold: float
+    reset_mv: float
+    refractory_period: int
+    syn_keep: float  # exp(-dt / tau_syn)
+    couple: float  # c1: potential gained over a step from i_syn
+    couple_rise: float  # c2: potential gained over a step from x
+    rise: float  # e * dt / tau_syn * exp(-dt / tau_syn): i_syn gained over a step from x
+
+
+class AlphaLIFState(NamedTuple):
+    v: np.ndarray  # (n,) potential (mV)
+    i_syn: np.ndarray  # (n,) alpha-shaped synaptic current (mV)
+    x: np.ndarray  # (n,) the exponential that drives it (mV)
+    timer: np.ndarray  # (n,) int64 refractory steps left
+
+
+class AlphaLIF(CurrentLIF):
+    """Leaky integrate-and-fire neuron with an alpha-shaped synaptic current.
+
+    A spike of weight ``w`` arriving at time 0 gives the synaptic current
+    ``i_syn(t) = w (t/tau_syn) exp(1 - t/tau_syn)``: it rises from 0, peaks
+    at ``w`` when ``t = tau_syn`` and decays. It is made of two exponential
+    state variables; in continuous time, with ``t_k`` the arrival times::
+
+        tau_syn dx/dt     = -x + tau_syn * sum_k w_k delta(t - t_k)
+        tau_syn di_syn/dt = -i_syn + e x
+        tau_m   dv/dt     = -(v - resting_mv) + bias + i_syn
+
+    As in :class:`CurrentLIF`, each step advances the state by ``dt``
+    exactly, then adds the step's input ``I`` to ``x``::
+
+        v     <- resting_mv + k_m (v - resting_mv) + (1 - k_m) bias + c1 i_syn + c2 x
+        i_syn <- k_syn i_syn + e (dt/tau_syn) k_syn x
+        x     <- k_syn x + I
+
+    with ``k_m``, ``k_syn`` and ``c1`` as in :class:`CurrentLIF` and
+    ``c2 = e / (tau_m tau_syn) k_m J(dt)``, ``J(t) = int_0^t s exp(-(1/tau_syn
+    - 1/tau_m) s) ds``. An input ``w`` alone at step 0 gives at every later
+    step ``n``, exactly::
+
+        i_syn = w (n dt/tau_syn) exp(1 - n dt/tau_syn)
+        v - resting_mv = w e / (tau_m tau_syn) exp(-n dt/tau_m) J(n dt)
+
+    Firing, reset and refractory period are those of :class:`CurrentLIF`.
+
+    Examples
+    --------
+    >>> n = AlphaLIF(n_neurons=1, tau_syn=2.0)
+    >>> n.reset(); spikes = np.zeros(1, bool)
+    >>> peak = []
+    >>> for I in (1.0, 0.0, 0.0):
+    ...     AlphaLIF.reference(n.kernel_params(), n.state, np.array([I]), n.rng, spikes)
+    ...     peak.append(round(float(n.state.i_syn[0]), 6))
+    >>> peak  # the current peaks at w when t = tau_syn
+    [0.0, 0.824361, 1.0]
+    """
+
+    def make_kernel_params(self) -> AlphaLIFParams:
+        lif = LIF.make_kernel_params(self)
+        couple, couple_rise = _psp_coefficients(self.dt, self.tau_m, self.tau_syn)
+        syn_keep = math.exp(-self.dt / self.tau_syn)
+        rise = math.e * self.dt / self.tau_syn * syn_keep
+        return AlphaLIFParams(*lif, syn_keep, couple, couple_rise, rise)
+
+    def reset(self) -> None:
+        n = self.n_neurons
+        self.state = AlphaLIFState(initial_potential(self), np.zeros(n), np.zeros(n), np.zeros(n, np.int64))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, current, rng, out):
+        rest = p.resting_mv
+        keep = p.keep
+        drive = p.drive
+        threshold = p.firing_threshold
+        reset = p.reset_mv
+        period = p.refractory_period
+        syn_keep = p.syn_keep
+        couple = p.couple
+        couple_rise = p.couple_rise
+        rise = p.rise
+        v = s.v
+        i_syn = s.i_syn
+        xs = s.x
+        timer = s.timer
+        for i in range(v.size):
+            x = xs[i]
+            u = rest + keep * (v[i] - rest) + drive + couple * i_syn[i] + couple_rise * x
+            i_syn[i] = syn_keep * i_syn[i] + rise * x
+            xs[i] = syn_keep * x + current[i]
+            if timer[i] > 0:
+                timer[i] -= 1
+                v[i] = reset
+                out[i] = False
+            elif u > threshold:
+                v[i] = reset
+                timer[i] = period
+                out[i] = True
+            else:
+                v[i] = u
+                out[i] = False
+
+    @staticmethod
+    def reference(p, s, current, rng, out):
+        refractory = s.timer > 0
+        s.timer[refractory] -= 1
+        v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + p.couple * s.i_syn + p.couple_rise * s.x
+        s.i_syn[:] = p.syn_keep * s.i_syn + p.rise * s.x
+        s.x[:] = p.syn_keep * s.x + current
+        fire = (v > p.firing_threshold) & ~refractory
+        v[refractory | fire] = p.reset_mv
+        s.v[:] = v
+        s.timer[fire] = p.refractory_period
+        out[:] = fire
