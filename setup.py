@@ -34,7 +34,7 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3"],
+        "test": ["pytest>=7", "hypothesis>=6"],
         "bench": ["brian2>=2.5"],
     },
 )

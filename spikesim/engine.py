@@ -3,7 +3,8 @@
 One network step ``t`` of a tick:
 
 1. propagation: the spikes of step ``t - 1`` (inputs and body) move the
-   postsynaptic neurons, ``current_i = sum_j polarity_j * w_ji * s_j(t-1)``;
+   postsynaptic neurons, ``current_i = sum_j value_j * w_ji * s_j(t-1)``
+   (``value_j`` the spike magnitude of neuron j, ``w_ji`` the signed weight);
 2. the inputs emit this step's input spikes;
 3. the neurons integrate the current and emit this step's body spikes;
 4. the step's reward ``r(t)`` is computed from this step's spikes (an active
@@ -65,7 +66,7 @@ _TICK_SOURCE = """
 @nb.njit(cache=True)
 def run_tick(
     n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
-    graph, w, polarity, spikes, fired, n_fired, current, log, rewards,
+    graph, w, spike_value, spikes, fired, n_fired, current, log, rewards,
 ):
     indptr = graph.indptr
     targets = graph.targets
@@ -74,9 +75,9 @@ def run_tick(
         current[:] = 0.0
         for a in range(n_fired[0]):
             j = fired[a]
-            sign = polarity[j]
+            value = spike_value[j]
             for k in range(indptr[j], indptr[j + 1]):
-                current[targets[k]] += sign * w[k]
+                current[targets[k]] += value * w[k]
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         count = 0
@@ -110,7 +111,7 @@ def compiled(kernels: dict[str, Any]) -> SimpleNamespace:
     combination of kernels (``KERNEL_NAMES`` -> Numba dispatcher or None).
 
     ``run_tick(n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s,
-    sy_p, sy_s, rw_p, rw_s, graph, w, polarity, spikes, fired, n_fired,
+    sy_p, sy_s, rw_p, rw_s, graph, w, spike_value, spikes, fired, n_fired,
     current, log, rewards)`` runs the steps described in the module doc.
 
     Compiled once per combination per process. When every kernel lives in an
@@ -201,7 +202,7 @@ def _cache_dir() -> Path:
 
 def run_tick_reference(
     n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
-    graph, w, polarity, spikes, fired, n_fired, current, log, rewards, kernels,
+    graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, kernels,
 ):  # fmt: skip
     """The NumPy engine: the compiled tick's steps, vectorised over neurons,
     with the parts' ``reference`` steps passed in ``kernels`` (input, neuron,
@@ -210,7 +211,7 @@ def run_tick_reference(
     for t in range(n_steps):
         current[:] = 0.0
         ks = row_synapses(graph.indptr, fired[: n_fired[0]])
-        np.add.at(current, graph.targets[ks], polarity[graph.sources[ks]] * w[ks])
+        np.add.at(current, graph.targets[ks], spike_value[graph.sources[ks]] * w[ks])
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         now = np.flatnonzero(spikes)

@@ -19,12 +19,21 @@ from spikesim.parts import Part
 MAGNITUDE = Param("magnitude", "float", 1.0, "value of a spike: a spike moves its targets by magnitude * weight", "(0, inf)")
 
 
-def pick_inhibitory(rng: np.random.Generator, n: int, pct: float) -> np.ndarray:
-    """Polarities (+1 or -1) of ``n`` neurons, ``round(pct * n)`` of them,
-    chosen at random, inhibitory."""
-    polarities = np.ones(n)
-    polarities[rng.choice(n, int(round(pct * n)), replace=False)] = -1.0
-    return polarities
+def polarities(part: Part, key: str, n: int, pct_inhibitory: float) -> np.ndarray:
+    """The signs (+1 or -1) of ``n`` neurons: parameter ``key`` when given,
+    else ``round(pct_inhibitory * n)`` inhibitory ones chosen at random with
+    the part's generator."""
+    if part.params[key] is not None:
+        return np.array(part.params[key], dtype=np.float64)
+    signs = np.ones(n)
+    signs[part.rng.choice(n, int(round(pct_inhibitory * n)), replace=False)] = -1.0
+    return signs
+
+
+def check_polarities(part: Part, key: str, n: int) -> None:
+    value = part.params[key]
+    if value is not None and (value.shape != (n,) or not np.isin(value, (-1.0, 1.0)).all()):
+        raise part.error(key, f"an array of shape ({n},) of +1 and -1", repr(value))
 
 
 class Inputs(Part):
@@ -40,6 +49,7 @@ class Inputs(Part):
         N_INPUTS,
         MAGNITUDE,
         Param("input_pct_inhibitory", "float", 0.0, "fraction of inputs that are inhibitory", "[0, 1]"),
+        Param("input_polarities", "array", None, "explicit sign of each input, +1 or -1 (overrides input_pct_inhibitory)"),
         Param("input_firing_steps", "int", -1, "inputs fall silent after this many steps of a tick (-1: never)", "[-1, inf)"),
     )
     kernel: Callable
@@ -47,7 +57,10 @@ class Inputs(Part):
 
     def __init__(self, rng: np.random.Generator | None = None, **params: Any) -> None:
         super().__init__(rng, **params)
-        self.signs = pick_inhibitory(self.rng, self.n_inputs, self.input_pct_inhibitory)
+        self.signs = polarities(self, "input_polarities", self.n_inputs, self.input_pct_inhibitory)
+
+    def check(self) -> None:
+        check_polarities(self, "input_polarities", self.n_inputs)
 
     def encode(self, state: Any) -> None:
         """Set the tick's input from the game state (in ``self.state``)."""
@@ -76,17 +89,10 @@ class Neurons(Part):
 
     def __init__(self, rng: np.random.Generator | None = None, **params: Any) -> None:
         super().__init__(rng, **params)
-        if self.params["polarities"] is None:
-            self.signs = pick_inhibitory(self.rng, self.n_neurons, self.neuron_pct_inhibitory)
-        else:
-            self.signs = np.array(self.params["polarities"], dtype=np.float64)
+        self.signs = polarities(self, "polarities", self.n_neurons, self.neuron_pct_inhibitory)
 
     def check(self) -> None:
-        polarities = self.params["polarities"]
-        if polarities is not None and (
-            polarities.shape != (self.n_neurons,) or not np.isin(polarities, (-1.0, 1.0)).all()
-        ):
-            raise self.error("polarities", f"an array of shape ({self.n_neurons},) of +1 and -1", f"{polarities!r}")
+        check_polarities(self, "polarities", self.n_neurons)
 
 
 class Weights(Part):
@@ -98,6 +104,11 @@ class Weights(Part):
     max_weight`` (a number, or a matrix for per-synapse bounds, which allows
     signed synapses); plasticity clips to them after every update, and a
     synapse whose bounds are equal never changes.
+
+    A spike of an inhibitory neuron (sign -1) acts with ``-w``: the network
+    stores the weights of its synapses signed (``-w`` within ``[-max_weight,
+    -min_weight]``), so every plasticity rule acts on the weight a spike
+    actually delivers, as Florian's signed synapses do.
     """
 
     PARAMS = (
@@ -112,9 +123,10 @@ class Weights(Part):
     def shape(self) -> tuple[int, int]:
         return (self.n_inputs + self.n_neurons, self.n_neurons)
 
-    def build(self, polarity: np.ndarray) -> tuple[np.ndarray, ...]:
+    def build(self, signs: np.ndarray) -> tuple[np.ndarray, ...]:
         """The synapses, sorted by source then target: ``(sources, targets,
-        w, lo, hi)``. ``polarity`` is the sign of every presynaptic neuron."""
+        w, lo, hi)``, weights and bounds as magnitudes. ``signs`` is the sign
+        (+1 or -1) of every presynaptic neuron."""
         raise NotImplementedError
 
     def bounds(self, sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

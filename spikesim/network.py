@@ -149,17 +149,22 @@ class Network:
 
         self.inputs = build("inputs")
         self.neurons = build("neurons")
-        self.polarity = np.concatenate(
-            [self.inputs.signs * self.inputs.magnitude, self.neurons.signs * self.neurons.magnitude]
+        self.signs = np.concatenate([self.inputs.signs, self.neurons.signs])
+        self.spike_value = np.concatenate(
+            [np.full(self.n_inputs, self.inputs.magnitude), np.full(self.n_neurons, self.neurons.magnitude)]
         )
         self.weights = build("weights")
-        sources, targets, w, lo, hi = self.weights.build(self.polarity)
+        sources, targets, w, lo, hi = self.weights.build(self.signs)
         if not np.all((lo <= w) & (w <= hi)):
             k = int(np.argmax(~((lo <= w) & (w <= hi))))
             raise ConfigError(
                 f"{type(self.weights).__name__}: initial weights must lie within their bounds; "
                 f"synapse ({sources[k]}, {targets[k]}) has {w[k]!r} outside [{lo[k]!r}, {hi[k]!r}]"
             )
+        # Synapses from inhibitory neurons act with the opposite sign: stored
+        # signed, so that plasticity acts on the weight a spike delivers.
+        inhibitory = self.signs[sources] < 0
+        w, lo, hi = np.where(inhibitory, -w, w), np.where(inhibitory, -hi, lo), np.where(inhibitory, -lo, hi)
         self.graph, self.w, self.dense = build_graph(
             sources, targets, w, lo, hi, *self.weights.shape, storage=self.weights.storage
         )
@@ -234,8 +239,9 @@ class Network:
 
     @property
     def matrix(self) -> np.ndarray:
-        """The weight matrix (n_inputs + n_neurons, n_neurons): a view of the
-        weights with dense storage, a copy (absent synapses 0) with sparse."""
+        """The signed weight matrix (n_inputs + n_neurons, n_neurons): a view
+        of the weights with dense storage, a copy (absent synapses 0) with
+        sparse. Rows of inhibitory neurons hold ``-w``."""
         n_pre, n_post = self.weights.shape
         if self.dense:
             return self.w.reshape(n_pre, n_post)
@@ -309,7 +315,7 @@ class Network:
             args = [x for part in parts for x in (part.kernel_params(), part.state)]
         run(
             self.processing_time, self.training, self.rng, self.n_inputs, *args, rw_p, rw_s,
-            self.graph, self.w, self.polarity, self._spikes, self._fired, self._n_fired,
+            self.graph, self.w, self.spike_value, self._spikes, self._fired, self._n_fired,
             self._current, self._log, self._rewards,
         )  # fmt: skip
         self._check_finite()
@@ -357,7 +363,7 @@ class Network:
         and must be module-level functions. Never pickle."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"w": self.w, "polarity": self.polarity}
+        arrays: dict[str, np.ndarray] = {"w": self.w, "signs": self.signs, "spike_value": self.spike_value}
         arrays.update({f"graph.{f}": v for f, v in zip(Graph._fields, self.graph)})
         config = {}
         for key, value in self.config.items():
@@ -408,7 +414,8 @@ class Network:
         keys = {k: v for k, v in config.items() if any(k == p.name for c in (network_class, *parts.values()) for p in params_of(c))}
         net = network_class(parts=parts, modifiers=modifiers, **keys)
         net.w = arrays["w"].copy()
-        net.polarity = arrays["polarity"].copy()
+        net.signs = arrays["signs"].copy()
+        net.spike_value = arrays["spike_value"].copy()
         net.graph = Graph(*(arrays[f"graph.{f}"].copy() for f in Graph._fields))
         net.synapses.attach(net.graph, net.n_inputs)
         for family, fields in meta["states"].items():

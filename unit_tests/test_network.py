@@ -87,8 +87,10 @@ def test_spike_log_holds_inputs_then_body_and_the_readout_sees_the_outputs():
 
 def test_inhibitory_inputs_subtract():
     net = xor(prob_rand_fire=0.0, input_pct_inhibitory=0.5)
-    assert sorted(net.polarity[:60].tolist()).count(-1.0) == 30
-    assert (net.polarity[60:] == 1.0).all()
+    assert sorted(net.signs[:60].tolist()).count(-1.0) == 30
+    assert (net.signs[60:] == 1.0).all() and (net.spike_value == 1.0).all()
+    inhibitory = net.signs[:60] < 0
+    assert (net.matrix[:60][inhibitory, :60] < 0).all() and (net.matrix[:60][~inhibitory, :60] > 0).all()
 
 
 # ---------------------------------------------------------------- configuration errors
@@ -315,6 +317,6 @@ def test_dense_and_sparse_storage_run_identically():
 def test_xor_blocks_layout():
     net = xor()
     m = net.matrix
-    assert (m[:60, :60] > 0).all() and (m[60:120, 60] > 0).all()
+    assert (m[:60, :60] != 0).all() and (m[60:120, 60] > 0).all()
     assert (m[:60, 60] == 0).all() and (m[60:, :60] == 0).all() and (m[120] == 0).all()
     assert xor_blocks(np.random.default_rng(0), (121, 61))[0].shape == (60, 60)

@@ -333,7 +333,7 @@ def test_fixed_in_degree_network_keeps_inhibitory_synapses_static_on_both_engine
 
     a, b = compare_networks(make, STATES)
     inhibitory = a.graph.sources >= 8 + 24
-    assert (a.w[inhibitory] == 0.8).all()
+    assert (a.w[inhibitory] == -0.8).all()  # stored signed
     assert (a.w[~inhibitory] != 0.3).any()  # the others learned
     assert not a.dense and make("numba", storage="dense").dense
 

@@ -8,9 +8,9 @@ from spikesim.families import Synapses
 from spikesim.params import Param
 
 LEARNING_RATE = Param("learning_rate", "float", 0.01, "learning rate (gamma): scale of every weight change", "[0, inf)")
-BASELINE_TAU = Param(
-    "baseline_tau", "float", 0.0,
-    "rewards averaged by the running mean subtracted from each reward, r - mean(r) (0: no baseline)", "[0, inf)",
+BASELINE_RATE = Param(
+    "baseline_rate", "float", 0.0,
+    "rate of the running mean of reward subtracted from each reward, r - mean(r) (0: no baseline)", "[0, 1]",
 )  # fmt: skip
 
 
@@ -45,13 +45,13 @@ def bounded(value, low, high):
 
 
 @nb.njit
-def reward_error(r, rbar, baseline_tau):
-    """The reward a rule uses: ``r`` without a baseline; with one, the reward
-    prediction error ``r - rbar`` and the running mean moves on,
-    ``rbar <- rbar + (r - rbar) / baseline_tau`` (``rbar`` an array of one).
-    The same code serves both engines (``reward_error.py_func``)."""
-    if baseline_tau <= 0.0:
-        return r
+def reward_error(r, rbar, baseline_rate):
+    """The reward a rule uses, the reward prediction error ``r - rbar``; then
+    the running mean moves on, ``rbar <- rbar + baseline_rate * (r - rbar)``
+    (``rbar`` an array of one). With ``baseline_rate`` 0, ``rbar`` stays 0
+    and the rule uses ``r`` itself. Rules call it once per delivered reward
+    (a step's reward of 0 is no delivery). The same code serves both engines
+    (``reward_error.py_func``)."""
     delta = r - rbar[0]
-    rbar[0] += delta / baseline_tau
+    rbar[0] += baseline_rate * delta
     return delta

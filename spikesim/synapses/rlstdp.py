@@ -9,14 +9,14 @@ import numpy as np
 from spikesim.families import Synapses
 from spikesim.graph import column_synapses, row_synapses
 from spikesim.params import Param
-from spikesim.synapses.base import BASELINE_TAU, LEARNING_RATE, bounded, reward_error
+from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error
 
 
 class RLSTDPParams(NamedTuple):
     learning_rate: float
     window: int
     keep: float  # 1 - trace_decay
-    baseline_tau: float
+    baseline_rate: float
 
 
 class RLSTDPState(NamedTuple):
@@ -52,11 +52,11 @@ class RLSTDP(Synapses):
         LEARNING_RATE,
         Param("stdp_window", "int", 20, "steps of presynaptic history that count for a pairing", "[1, inf)"),
         Param("trace_decay", "float", 0.04, "fraction of the reward trace lost per step", "[0, 1]"),
-        BASELINE_TAU,
+        BASELINE_RATE,
     )
 
     def make_kernel_params(self) -> RLSTDPParams:
-        return RLSTDPParams(self.learning_rate, self.stdp_window, 1.0 - self.trace_decay, self.baseline_tau)
+        return RLSTDPParams(self.learning_rate, self.stdp_window, 1.0 - self.trace_decay, self.baseline_rate)
 
     def reset(self) -> None:
         self.state = RLSTDPState(
@@ -68,7 +68,9 @@ class RLSTDP(Synapses):
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
         lo, hi, x = graph.lo, graph.hi, s.x
-        s.trace[0] = s.trace[0] * p.keep + reward_error(r, s.rbar, p.baseline_tau)
+        s.trace[0] *= p.keep
+        if r != 0.0:
+            s.trace[0] += reward_error(r, s.rbar, p.baseline_rate)
         scale = p.learning_rate * s.trace[0] / p.window
         if scale != 0.0:
             for a in range(n_fired):
@@ -92,7 +94,9 @@ class RLSTDP(Synapses):
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        s.trace[0] = s.trace[0] * p.keep + reward_error.py_func(r, s.rbar, p.baseline_tau)
+        s.trace[0] *= p.keep
+        if r != 0.0:
+            s.trace[0] += reward_error.py_func(r, s.rbar, p.baseline_rate)
         scale = p.learning_rate * s.trace[0] / p.window
         if scale != 0.0:
             post = fired[:n_fired][fired[:n_fired] >= n_inputs]
@@ -109,8 +113,8 @@ class RLSTDP(Synapses):
     @staticmethod
     @nb.njit
     def reward_kernel(p, s, graph, w, r):
-        s.trace[0] += reward_error(r, s.rbar, p.baseline_tau)
+        s.trace[0] += reward_error(r, s.rbar, p.baseline_rate)
 
     @staticmethod
     def reward_reference(p, s, graph, w, r):
-        s.trace[0] += reward_error.py_func(r, s.rbar, p.baseline_tau)
+        s.trace[0] += reward_error.py_func(r, s.rbar, p.baseline_rate)

@@ -83,7 +83,7 @@ class Manual(Weights):
             col += block.shape[1]
         return weights, present
 
-    def build(self, polarity: np.ndarray) -> tuple[np.ndarray, ...]:
+    def build(self, signs: np.ndarray) -> tuple[np.ndarray, ...]:
         weights, present = self._matrix
         sources, targets = np.nonzero(present)
         lo, hi = self.bounds(sources, targets)

@@ -125,7 +125,7 @@ class Random(Weights):
             return full
         raise self.error("matrix_mask", expected, f"shape {mask.shape}")
 
-    def build(self, polarity: np.ndarray) -> tuple[np.ndarray, ...]:
+    def build(self, signs: np.ndarray) -> tuple[np.ndarray, ...]:
         n_in, n = self.n_inputs, self.n_neurons
         present = self._allowed.copy()
         if self.connection_probability < 1.0:
@@ -193,7 +193,7 @@ class FixedInDegree(Weights):
         if self.initial_weight is not None and np.ndim(low) == 0 and np.ndim(high) == 0 and not low <= self.initial_weight <= high:
             raise self.error("initial_weight", f"a weight within [min_weight, max_weight] = [{low:g}, {high:g}]", self.initial_weight)
 
-    def build(self, polarity: np.ndarray) -> tuple[np.ndarray, ...]:
+    def build(self, signs: np.ndarray) -> tuple[np.ndarray, ...]:
         n_in, n, k = self.n_inputs, self.n_neurons, self.in_degree
         pre = distinct_draws(self.rng, n, k, self.candidates())
         if self.source != "inputs":
@@ -210,7 +210,7 @@ class FixedInDegree(Weights):
             w = np.full(len(sources), self.initial_weight)
         else:
             w = initial_weights(self, lo, hi)
-        inhibitory = np.asarray(polarity)[sources] < 0
+        inhibitory = np.asarray(signs)[sources] < 0
         if self.inhibitory_weight is not None:
             w[inhibitory] = self.inhibitory_weight
         if self.static_inhibitory:

@@ -1,0 +1,351 @@
+"""Florian's (2007) reward-modulated STDP: MSTDP and MSTDPET."""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from spikesim.families import Synapses
+from spikesim.graph import column_synapses, row_synapses
+from spikesim.params import DT, Param
+from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error
+from spikesim.synapses.stdp import A_MINUS, A_PLUS, TAU_MINUS, TAU_PLUS
+
+TAU_Z = Param("tau_z", "float", 25.0, "time constant of the eligibility trace z (ms)", "(0, inf)")
+
+
+class MSTDPParams(NamedTuple):
+    learning_rate: float
+    a_plus: float
+    a_minus: float
+    decay_plus: float  # exp(-dt / tau_plus)
+    decay_minus: float  # exp(-dt / tau_minus)
+    baseline_rate: float
+
+
+class MSTDPState(NamedTuple):
+    p_plus: np.ndarray  # (n_pre,) P+ of every presynaptic neuron
+    p_minus: np.ndarray  # (n_post,) P- of every body neuron
+    last: np.ndarray  # (n_pre,) bool: the spikes of the last step (for a reward given once per tick)
+    rbar: np.ndarray  # (1,) running mean of the reward
+
+
+class MSTDPETParams(NamedTuple):
+    learning_rate: float
+    a_plus: float
+    a_minus: float
+    decay_plus: float  # exp(-dt / tau_plus)
+    decay_minus: float  # exp(-dt / tau_minus)
+    decay_z: float  # exp(-dt / tau_z)
+    inv_tau_z: float  # 1 / tau_z
+    dt: float
+    baseline_rate: float
+
+
+class MSTDPETState(NamedTuple):
+    p_plus: np.ndarray  # (n_pre,) P+ of every presynaptic neuron
+    p_minus: np.ndarray  # (n_post,) P- of every body neuron
+    z: np.ndarray  # (n_syn,) eligibility trace of every synapse
+    rbar: np.ndarray  # (1,) running mean of the reward
+
+
+class Florian(Synapses):
+    """What MSTDP and MSTDPET share: the parameters of the STDP traces."""
+
+    PARAMS = (LEARNING_RATE, A_PLUS, A_MINUS, TAU_PLUS, TAU_MINUS, DT, BASELINE_RATE)
+
+
+@nb.njit
+def _traces(p, p_plus, p_minus, fired, n_fired, n_inputs):
+    """``P+ <- P+ exp(-dt/tau+) + A+ f_j``, ``P- <- P- exp(-dt/tau-) + A- f_i``."""
+    decay_plus, decay_minus, a_plus, a_minus = p.decay_plus, p.decay_minus, p.a_plus, p.a_minus
+    for j in range(p_plus.size):
+        p_plus[j] *= decay_plus
+    for i in range(p_minus.size):
+        p_minus[i] *= decay_minus
+    for a in range(n_fired):
+        j = fired[a]
+        p_plus[j] += a_plus
+        if j >= n_inputs:
+            p_minus[j - n_inputs] += a_minus
+
+
+def _traces_reference(p, p_plus, p_minus, fired, n_inputs):
+    p_plus *= p.decay_plus
+    p_minus *= p.decay_minus
+    p_plus[fired] += p.a_plus
+    p_minus[fired[fired >= n_inputs] - n_inputs] += p.a_minus
+
+
+@nb.njit
+def _modulate(scale, spikes, fired, n_fired, n_inputs, p_plus, p_minus, graph, w):
+    """``w <- clip(w + scale * zeta)`` with ``zeta_ij = P+_j f_i + P-_i f_j``,
+    for the synapses whose pre or post neuron spiked (the others have
+    ``zeta = 0``); one update (and one clip) per synapse."""
+    indptr, targets, sources = graph.indptr, graph.targets, graph.sources
+    col_ptr, col_syn, lo, hi = graph.col_ptr, graph.col_syn, graph.lo, graph.hi
+    for a in range(n_fired):
+        j = fired[a]
+        pj = p_plus[j]
+        for k in range(indptr[j], indptr[j + 1]):
+            i = targets[k]
+            zeta = p_minus[i]
+            if spikes[n_inputs + i]:
+                zeta += pj
+            w[k] = bounded(w[k] + scale * zeta, lo[k], hi[k])
+    for a in range(n_fired):
+        if fired[a] >= n_inputs:
+            i = fired[a] - n_inputs
+            for c in range(col_ptr[i], col_ptr[i + 1]):
+                k = col_syn[c]
+                j = sources[k]
+                if not spikes[j]:  # synapses with both sides spiking were done above
+                    w[k] = bounded(w[k] + scale * p_plus[j], lo[k], hi[k])
+
+
+def _modulate_reference(scale, spikes, fired, n_inputs, p_plus, p_minus, graph, w):
+    post = fired[fired >= n_inputs] - n_inputs
+    ks = np.union1d(row_synapses(graph.indptr, fired), column_synapses(graph, post))
+    pre, post = graph.sources[ks], graph.targets[ks]
+    zeta = p_plus[pre] * spikes[n_inputs + post] + p_minus[post] * spikes[pre]
+    w[ks] = np.clip(w[ks] + scale * zeta, graph.lo[ks], graph.hi[ks])
+
+
+class MSTDP(Florian):
+    """Florian's (2007) reward-modulated STDP without eligibility trace.
+
+    Every presynaptic neuron ``j`` (inputs, then body neurons) has a trace
+    ``P+_j``, every body neuron ``i`` a trace ``P-_i``. At each network step
+    ``t``, with ``f_j``, ``f_i`` in {0, 1} the step's spikes:
+
+    1. ``P+_j <- P+_j * exp(-dt / tau_plus) + a_plus * f_j`` and
+       ``P-_i <- P-_i * exp(-dt / tau_minus) + a_minus * f_i``;
+    2. the step's eligibility, with the traces already holding step ``t``:
+       ``zeta_ij = P+_j * f_i + P-_i * f_j``;
+    3. ``w_ij <- clip(w_ij + learning_rate * r(t) * zeta_ij, lo_ij, hi_ij)``.
+
+    So the reward of a step multiplies the pairings of that same step. Only
+    synapses whose pre or post neuron spiked have ``zeta != 0``; they are the
+    only ones touched. A step with ``r(t) == 0`` (every step of a network
+    rewarded once per tick) delivers no reward: neither the weights nor the
+    reward baseline move.
+
+    A reward ``r`` given once per tick (``RLNetwork.reward``) is applied to
+    the eligibility of the tick's last step, ``w <- clip(w + learning_rate *
+    r * zeta)`` (the state keeps that step's spikes in ``last``).
+
+    Every delivered reward is replaced by its prediction error ``r - rbar``,
+    and then ``rbar <- rbar + baseline_rate * (r - rbar)`` (with the default
+    ``baseline_rate`` 0, ``rbar`` stays 0: no baseline).
+
+    Florian's values: ``a_plus = 1``, ``a_minus = -1``, ``tau_plus =
+    tau_minus = 20`` ms, ``dt = 1`` ms; ``learning_rate`` (gamma, mV) 0.1
+    for rate-coded XOR, 0.01 for temporal XOR.
+
+    References
+    ----------
+    R. V. Florian (2007), Reinforcement learning through modulation of
+    spike-timing-dependent synaptic plasticity. Neural Computation 19(6),
+    1468-1502.
+
+    Examples
+    --------
+    An input (presynaptic 0) spikes at step 0, the body neuron (presynaptic
+    1) at step 2, and the reward of step 2 is +1:
+
+    >>> import numpy as np
+    >>> from spikesim.graph import build_graph
+    >>> graph, w, _ = build_graph(np.array([0]), np.array([0]), np.array([0.5]),
+    ...                           np.array([0.0]), np.array([1.0]), n_pre=2, n_post=1)
+    >>> rule = MSTDP(learning_rate=0.1)
+    >>> rule.attach(graph, n_inputs=1)
+    >>> rule.reset()
+    >>> for step, r in (([True, False], 0.0), ([False, False], 0.0), ([False, True], 1.0)):
+    ...     spikes = np.array(step)
+    ...     fired = np.flatnonzero(spikes)
+    ...     MSTDP.reference(rule.kernel_params(), rule.state, graph, w, spikes, fired, fired.size, 1, r)
+    >>> round(float(w[0]), 6)  # 0.5 + 0.1 * 1 * exp(-2 / 20)
+    0.590484
+    """
+
+    def make_kernel_params(self) -> MSTDPParams:
+        return MSTDPParams(
+            self.learning_rate, self.a_plus, self.a_minus,
+            math.exp(-self.dt / self.tau_plus), math.exp(-self.dt / self.tau_minus), self.baseline_rate,
+        )  # fmt: skip
+
+    def reset(self) -> None:
+        self.state = MSTDPState(np.zeros(self.n_pre), np.zeros(self.n_post), np.zeros(self.n_pre, np.bool_), np.zeros(1))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        _traces(p, s.p_plus, s.p_minus, fired, n_fired, n_inputs)
+        last = s.last
+        for j in range(last.size):
+            last[j] = spikes[j]
+        if r != 0.0:
+            scale = p.learning_rate * reward_error(r, s.rbar, p.baseline_rate)
+            if scale != 0.0:
+                _modulate(scale, spikes, fired, n_fired, n_inputs, s.p_plus, s.p_minus, graph, w)
+
+    @staticmethod
+    def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        fired = fired[:n_fired]
+        _traces_reference(p, s.p_plus, s.p_minus, fired, n_inputs)
+        s.last[:] = spikes
+        if r != 0.0:
+            scale = p.learning_rate * reward_error.py_func(r, s.rbar, p.baseline_rate)
+            if scale != 0.0:
+                _modulate_reference(scale, spikes, fired, n_inputs, s.p_plus, s.p_minus, graph, w)
+
+    @staticmethod
+    @nb.njit
+    def reward_kernel(p, s, graph, w, r):
+        scale = p.learning_rate * reward_error(r, s.rbar, p.baseline_rate)
+        if scale != 0.0:
+            fired = np.flatnonzero(s.last)
+            n_inputs = s.last.size - s.p_minus.size
+            _modulate(scale, s.last, fired, fired.size, n_inputs, s.p_plus, s.p_minus, graph, w)
+
+    @staticmethod
+    def reward_reference(p, s, graph, w, r):
+        scale = p.learning_rate * reward_error.py_func(r, s.rbar, p.baseline_rate)
+        if scale != 0.0:
+            n_inputs = s.last.size - s.p_minus.size
+            _modulate_reference(scale, s.last, np.flatnonzero(s.last), n_inputs, s.p_plus, s.p_minus, graph, w)
+
+
+class MSTDPET(Florian):
+    """Florian's (2007) reward-modulated STDP with an eligibility trace.
+
+    The traces and the step's eligibility are those of
+    :class:`MSTDP`: at each network step ``t``,
+
+    1. ``P+_j <- P+_j * exp(-dt / tau_plus) + a_plus * f_j`` and
+       ``P-_i <- P-_i * exp(-dt / tau_minus) + a_minus * f_i``;
+    2. ``zeta_ij = P+_j * f_i + P-_i * f_j``;
+    3. every synapse's eligibility trace
+       ``z_ij <- exp(-dt / tau_z) * z_ij + zeta_ij / tau_z``;
+    4. ``w_ij <- clip(w_ij + learning_rate * dt * r(t) * z_ij, lo_ij, hi_ij)``.
+
+    The reward of a step meets a ``z`` that already holds that step's
+    pairing, and a later reward still finds it in ``z`` (decayed by
+    ``exp(-dt / tau_z)`` per step). ``z`` decays at every synapse every step,
+    so each step passes over all synapses (twice when it is rewarded: once
+    for ``z``, once for ``w``). A step with ``r(t) == 0``
+    (every step of a network rewarded once per tick) delivers no reward:
+    neither the weights nor the reward baseline move.
+
+    A reward ``r`` given once per tick (``RLNetwork.reward``) applies
+    ``w <- clip(w + learning_rate * dt * r * z)`` with the current ``z``.
+
+    Every delivered reward is replaced by its prediction error ``r - rbar``,
+    and then ``rbar <- rbar + baseline_rate * (r - rbar)`` (with the default
+    ``baseline_rate`` 0, ``rbar`` stays 0: no baseline).
+
+    Florian's values: ``a_plus = 1``, ``a_minus = -1``, ``tau_plus =
+    tau_minus = 20`` ms, ``tau_z = 25`` ms, ``dt = 1`` ms; ``learning_rate``
+    (gamma, mV) 0.625 for rate-coded XOR, 0.25 for temporal XOR.
+
+    References
+    ----------
+    R. V. Florian (2007), Reinforcement learning through modulation of
+    spike-timing-dependent synaptic plasticity. Neural Computation 19(6),
+    1468-1502.
+
+    Examples
+    --------
+    An input spikes at step 0, the body neuron at step 2, and the reward
+    comes at step 4:
+
+    >>> import numpy as np
+    >>> from spikesim.graph import build_graph
+    >>> graph, w, _ = build_graph(np.array([0]), np.array([0]), np.array([0.5]),
+    ...                           np.array([0.0]), np.array([1.0]), n_pre=2, n_post=1)
+    >>> rule = MSTDPET(learning_rate=0.625)
+    >>> rule.attach(graph, n_inputs=1)
+    >>> rule.reset()
+    >>> steps = [[True, False], [False, False], [False, True], [False, False], [False, False]]
+    >>> for t, step in enumerate(steps):
+    ...     spikes = np.array(step)
+    ...     fired = np.flatnonzero(spikes)
+    ...     r = 1.0 if t == 4 else 0.0
+    ...     MSTDPET.reference(rule.kernel_params(), rule.state, graph, w, spikes, fired, fired.size, 1, r)
+    >>> z = np.exp(-2 / 20) / 25 * np.exp(-2 / 25)  # the pairing of step 2, two steps later
+    >>> bool(np.isclose(w[0], 0.5 + 0.625 * z))
+    True
+    """
+
+    PARAMS = (TAU_Z,)
+
+    def make_kernel_params(self) -> MSTDPETParams:
+        return MSTDPETParams(
+            self.learning_rate, self.a_plus, self.a_minus,
+            math.exp(-self.dt / self.tau_plus), math.exp(-self.dt / self.tau_minus),
+            math.exp(-self.dt / self.tau_z), 1.0 / self.tau_z, self.dt, self.baseline_rate,
+        )  # fmt: skip
+
+    def reset(self) -> None:
+        self.state = MSTDPETState(np.zeros(self.n_pre), np.zeros(self.n_post), np.zeros(self.n_syn), np.zeros(1))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        p_plus, p_minus, z = s.p_plus, s.p_minus, s.z
+        indptr, targets, sources = graph.indptr, graph.targets, graph.sources
+        col_ptr, col_syn, lo, hi = graph.col_ptr, graph.col_syn, graph.lo, graph.hi
+        _traces(p, p_plus, p_minus, fired, n_fired, n_inputs)
+        decay_z, inv_tau_z = p.decay_z, p.inv_tau_z
+        for k in range(z.size):  # two plain passes over all synapses (vectorised) and
+            z[k] *= decay_z  # zeta only where a neuron spiked beat one pass with branches
+        for a in range(n_fired):
+            j = fired[a]
+            pj = p_plus[j]
+            for k in range(indptr[j], indptr[j + 1]):
+                i = targets[k]
+                zeta = p_minus[i]
+                if spikes[n_inputs + i]:
+                    zeta += pj
+                z[k] += zeta * inv_tau_z
+        for a in range(n_fired):
+            if fired[a] >= n_inputs:
+                i = fired[a] - n_inputs
+                for c in range(col_ptr[i], col_ptr[i + 1]):
+                    k = col_syn[c]
+                    j = sources[k]
+                    if not spikes[j]:  # synapses with both sides spiking were done above
+                        z[k] += p_plus[j] * inv_tau_z
+        if r != 0.0:
+            scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
+            if scale != 0.0:
+                for k in range(w.size):
+                    w[k] = bounded(w[k] + scale * z[k], lo[k], hi[k])
+
+    @staticmethod
+    def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        _traces_reference(p, s.p_plus, s.p_minus, fired[:n_fired], n_inputs)
+        pre, post = graph.sources, graph.targets
+        zeta = s.p_plus[pre] * spikes[n_inputs + post] + s.p_minus[post] * spikes[pre]
+        s.z[:] = s.z * p.decay_z + zeta * p.inv_tau_z
+        if r != 0.0:
+            scale = p.learning_rate * p.dt * reward_error.py_func(r, s.rbar, p.baseline_rate)
+            if scale != 0.0:
+                w[:] = np.clip(w + scale * s.z, graph.lo, graph.hi)
+
+    @staticmethod
+    @nb.njit
+    def reward_kernel(p, s, graph, w, r):
+        scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
+        if scale != 0.0:
+            z, lo, hi = s.z, graph.lo, graph.hi
+            for k in range(w.size):
+                w[k] = bounded(w[k] + scale * z[k], lo[k], hi[k])
+
+    @staticmethod
+    def reward_reference(p, s, graph, w, r):
+        scale = p.learning_rate * p.dt * reward_error.py_func(r, s.rbar, p.baseline_rate)
+        if scale != 0.0:
+            w[:] = np.clip(w + scale * s.z, graph.lo, graph.hi)

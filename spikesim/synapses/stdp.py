@@ -1,0 +1,138 @@
+"""Pair-based STDP with traces (additive, bounded, no reward)."""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from spikesim.families import Synapses
+from spikesim.graph import column_synapses, row_synapses
+from spikesim.params import DT, Param
+from spikesim.synapses.base import LEARNING_RATE, bounded
+
+# Shared by STDP and Florian's MSTDP and MSTDPET (spikesim.synapses.florian).
+A_PLUS = Param("a_plus", "float", 1.0, "amplitude a presynaptic spike adds to its presynaptic trace (pre-before-post pairing)")
+A_MINUS = Param(
+    "a_minus", "float", -1.0,
+    "amplitude a postsynaptic spike adds to its postsynaptic trace (post-before-pre pairing; negative: depression)",
+)  # fmt: skip
+TAU_PLUS = Param("tau_plus", "float", 20.0, "time constant of the presynaptic traces (ms)", "(0, inf)")
+TAU_MINUS = Param("tau_minus", "float", 20.0, "time constant of the postsynaptic traces (ms)", "(0, inf)")
+
+
+class STDPParams(NamedTuple):
+    learning_rate: float
+    a_plus: float
+    a_minus: float
+    decay_plus: float  # exp(-dt / tau_plus)
+    decay_minus: float  # exp(-dt / tau_minus)
+
+
+class STDPState(NamedTuple):
+    x_pre: np.ndarray  # (n_pre,) presynaptic traces, inputs then body neurons
+    x_post: np.ndarray  # (n_post,) postsynaptic traces of the body neurons
+
+
+class STDP(Synapses):
+    """Pair-based additive STDP in trace form, bounded, without reward.
+
+    Every presynaptic neuron ``j`` (inputs, then body neurons) has a trace
+    ``x_pre[j]`` and every body neuron ``i`` a trace ``x_post[i]``. At each
+    network step, after the step's spikes are known:
+
+    1. the traces decay: ``x_pre <- x_pre * exp(-dt / tau_plus)``,
+       ``x_post <- x_post * exp(-dt / tau_minus)``;
+    2. for each presynaptic spike ``j`` (in index order):
+       ``x_pre[j] <- x_pre[j] + a_plus``, and every synapse ``j -> i`` gets
+       ``w <- clip(w + learning_rate * x_post[i], lo, hi)``;
+    3. then for each body spike ``i``: ``x_post[i] <- x_post[i] + a_minus``,
+       and every synapse ``j -> i`` gets
+       ``w <- clip(w + learning_rate * x_pre[j], lo, hi)``.
+
+    ``lo`` and ``hi`` are the synapse's own bounds (a synapse with
+    ``lo == hi`` never changes). A pair of spikes ``d`` steps apart changes the
+    weight by ``learning_rate * a_plus * exp(-d * dt / tau_plus)`` when the
+    presynaptic spike comes first, by ``learning_rate * a_minus *
+    exp(-d * dt / tau_minus)`` when the postsynaptic spike comes first, and by
+    ``learning_rate * a_plus`` when both spike in the same step (the
+    presynaptic side is processed first). Only the synapses of neurons that
+    spiked are touched; the traces are per neuron.
+
+    With ``learning_rate = 1``, ``a_plus = 0.001``, ``a_minus = -0.00105`` and
+    bounds ``[0, 0.2]`` this is the rule of the W2 benchmark (Brian's
+    classic STDP example).
+
+    The rule ignores rewards (``r`` is not read); use
+    :class:`~spikesim.synapses.MSTDP` or :class:`~spikesim.synapses.MSTDPET`
+    for reward-modulated STDP.
+
+    Examples
+    --------
+    One input (presynaptic index 0) onto one body neuron (presynaptic index
+    1); the input spikes at step 0, the body neuron at step 1:
+
+    >>> import numpy as np
+    >>> from spikesim.graph import build_graph
+    >>> graph, w, _ = build_graph(np.array([0]), np.array([0]), np.array([0.5]),
+    ...                           np.array([0.0]), np.array([1.0]), n_pre=2, n_post=1)
+    >>> rule = STDP(learning_rate=1.0, a_plus=0.01, a_minus=-0.012)
+    >>> rule.attach(graph, n_inputs=1)
+    >>> rule.reset()
+    >>> for step in ([True, False], [False, True]):
+    ...     spikes = np.array(step)
+    ...     fired = np.flatnonzero(spikes)
+    ...     STDP.reference(rule.kernel_params(), rule.state, graph, w, spikes, fired, fired.size, 1, 0.0)
+    >>> round(float(w[0]), 6)  # 0.5 + 0.01 * exp(-1 / 20)
+    0.509512
+    """
+
+    PARAMS = (LEARNING_RATE, A_PLUS, A_MINUS, TAU_PLUS, TAU_MINUS, DT)
+
+    def make_kernel_params(self) -> STDPParams:
+        return STDPParams(
+            self.learning_rate, self.a_plus, self.a_minus,
+            math.exp(-self.dt / self.tau_plus), math.exp(-self.dt / self.tau_minus),
+        )  # fmt: skip
+
+    def reset(self) -> None:
+        self.state = STDPState(np.zeros(self.n_pre), np.zeros(self.n_post))
+
+    @staticmethod
+    @nb.njit
+    def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        indptr, targets, sources = graph.indptr, graph.targets, graph.sources
+        col_ptr, col_syn, lo, hi = graph.col_ptr, graph.col_syn, graph.lo, graph.hi
+        x_pre, x_post = s.x_pre, s.x_post
+        rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
+        decay_plus, decay_minus = p.decay_plus, p.decay_minus
+        for j in range(x_pre.size):
+            x_pre[j] *= decay_plus
+        for i in range(x_post.size):
+            x_post[i] *= decay_minus
+        for a in range(n_fired):
+            j = fired[a]
+            x_pre[j] += a_plus
+            for k in range(indptr[j], indptr[j + 1]):
+                w[k] = bounded(w[k] + rate * x_post[targets[k]], lo[k], hi[k])
+        for a in range(n_fired):
+            if fired[a] >= n_inputs:
+                i = fired[a] - n_inputs
+                x_post[i] += a_minus
+                for c in range(col_ptr[i], col_ptr[i + 1]):
+                    k = col_syn[c]
+                    w[k] = bounded(w[k] + rate * x_pre[sources[k]], lo[k], hi[k])
+
+    @staticmethod
+    def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        pre = fired[:n_fired]
+        post = pre[pre >= n_inputs] - n_inputs
+        s.x_pre[:] *= p.decay_plus
+        s.x_post[:] *= p.decay_minus
+        s.x_pre[pre] += p.a_plus
+        ks = row_synapses(graph.indptr, pre)
+        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_post[graph.targets[ks]], graph.lo[ks], graph.hi[ks])
+        s.x_post[post] += p.a_minus
+        ks = column_synapses(graph, post)
+        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_pre[graph.sources[ks]], graph.lo[ks], graph.hi[ks])

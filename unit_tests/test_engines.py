@@ -1,0 +1,88 @@
+"""Both engines give the same spikes and weights over random small configurations."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engines import compare_networks
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spikesim import ActiveRLNetwork, Network, RLNetwork
+from spikesim.games import Logic
+from spikesim.inputs import RateMap
+from spikesim.neurons import LIF, EscapeNoise, Izhikevich, Neuron
+from spikesim.readouts import Threshold, TopAction
+from spikesim.rewards import MatchExpected
+from spikesim.synapses import DASTDP, MSTDP, MSTDPET, RLSTDP, STDP
+from spikesim.weights import Random
+
+STATES = [np.array(s, dtype=np.int8) for s in ((0, 0), (0, 1), (1, 0), (1, 1))]
+
+# Each neuron model with parameters under which it fires from inputs of a few units of weight.
+NEURONS = {
+    Neuron: lambda d: {"firing_threshold": d(st.floats(0.5, 4.0)), "potential_decay": d(st.floats(0.0, 0.5)),
+                       "refractory_period": d(st.integers(0, 3)), "prob_rand_fire": d(st.sampled_from([0.0, 0.05]))},
+    LIF: lambda d: {"firing_threshold": -70.0 + d(st.floats(1.0, 5.0)), "refractory_period": d(st.integers(0, 2))},
+    Izhikevich: lambda d: {"neuron_type": d(st.sampled_from(["RS", "FS", "mix"])), "noise": d(st.sampled_from([0.0, 5.0]))},
+    EscapeNoise: lambda d: {"firing_threshold": -70.0 + d(st.floats(1.0, 5.0)), "delta_u": d(st.floats(0.5, 3.0))},
+}  # fmt: skip
+SYNAPSES = {
+    STDP: lambda d: {"learning_rate": d(st.floats(0.01, 1.0)), "a_minus": d(st.floats(-1.5, -0.5))},
+    MSTDP: lambda d: {"learning_rate": d(st.floats(0.01, 1.0)), "baseline_rate": d(st.sampled_from([0.0, 0.2]))},
+    MSTDPET: lambda d: {"learning_rate": d(st.floats(0.1, 5.0)), "tau_z": d(st.floats(2.0, 30.0))},
+    RLSTDP: lambda d: {"learning_rate": d(st.floats(0.001, 0.1)), "stdp_window": d(st.integers(1, 6))},
+    DASTDP: lambda d: {"learning_rate": d(st.floats(0.5, 5.0)), "update_interval": d(st.integers(1, 5))},
+}  # fmt: skip
+
+
+def configuration(draw, neurons, synapses):
+    """A random small network of these neuron and synapse classes, the
+    states of its ticks and the rewards after them."""
+    if synapses is STDP:
+        network = Network  # no reward
+    elif synapses in (MSTDP, MSTDPET) and draw(st.booleans()):
+        network = ActiveRLNetwork  # rewarded every step
+    else:
+        network = RLNetwork  # rewarded once per tick
+    n_inputs = 2 * draw(st.integers(1, 4))
+    n_neurons = draw(st.integers(1, 8))
+    weight_scale = 3.0 if neurons is Neuron else 15.0
+    keys = {
+        "n_inputs": n_inputs,
+        "n_neurons": n_neurons,
+        "n_outputs": draw(st.integers(1, n_neurons)),
+        "processing_time": draw(st.integers(1, 40)),
+        "state_rate_map": [draw(st.floats(0.0, 0.2)), draw(st.floats(0.3, 1.0))],
+        "input_pct_inhibitory": draw(st.sampled_from([0.0, 0.5])),
+        "neuron_pct_inhibitory": draw(st.sampled_from([0.0, 0.25])),
+        "connection_probability": draw(st.floats(0.3, 1.0)),
+        "max_weight": weight_scale,
+        "min_weight": draw(st.sampled_from([0.0, -weight_scale / 2])),
+        "storage": draw(st.sampled_from(["dense", "sparse"])),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        **NEURONS[neurons](draw),
+        **SYNAPSES[synapses](draw),
+    }
+    readout = draw(st.sampled_from([Threshold, TopAction]))
+    if readout is Threshold:
+        keys["action_threshold"] = draw(st.floats(0.0, 0.5))
+    parts = {"inputs": RateMap, "neurons": neurons, "weights": Random, "synapses": synapses,
+             "readout": readout, "rewarder": MatchExpected}  # fmt: skip
+    ticks = draw(st.lists(st.integers(0, 3), min_size=2, max_size=6))
+    rewards = draw(st.lists(st.sampled_from([-1.0, 0.0, 0.5, 1.0]), min_size=len(ticks), max_size=len(ticks)))
+    return network, parts, keys, ticks, rewards
+
+
+@pytest.mark.parametrize("neurons", list(NEURONS), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("synapses", list(SYNAPSES), ids=lambda c: c.__name__)
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(data=st.data())
+def test_both_engines_agree_on_random_small_networks(neurons, synapses, data):
+    network, parts, keys, ticks, rewards = configuration(data.draw, neurons, synapses)
+
+    def make(engine):
+        return network(parts=parts, game=Logic(preset="XOR"), engine=engine, **keys)
+
+    a, b = compare_networks(make, [STATES[i] for i in ticks], rewards if network is RLNetwork else None)
+    for x, y in zip(a.neurons.state, b.neurons.state):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
