@@ -18,6 +18,8 @@ from spikesim.neurons.lif import (
     TAU_M,
     check_initial_mv,
     initial_potential,
+    settle,
+    settle_reference,
 )
 from spikesim.params import DT, Param
 
@@ -121,29 +123,14 @@ class EscapeNoise(Neurons):
         timer = s.timer
         for i in range(v.size):
             draw = rng.random()
-            if timer[i] > 0:
-                timer[i] -= 1
-                v[i] = reset
-                out[i] = False
-                continue
             x = rest + keep * (v[i] - rest) + drive + current[i]
-            if draw < -math.expm1(-rate_dt * math.exp((x - threshold) / delta_u)):
-                v[i] = reset
-                timer[i] = period
-                out[i] = True
-            else:
-                v[i] = x
-                out[i] = False
+            fire = draw < -math.expm1(-rate_dt * math.exp((x - threshold) / delta_u))
+            v[i], timer[i], out[i] = settle(x, fire, timer[i], reset, period)
 
     @staticmethod
     def reference(p, s, current, rng, out):
         draw = rng.random(s.v.size)
-        refractory = s.timer > 0
-        s.timer[refractory] -= 1
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + current
         with np.errstate(over="ignore"):
-            fire = (draw < -np.expm1(-p.rate_dt * np.exp((v - p.firing_threshold) / p.delta_u))) & ~refractory
-        v[refractory | fire] = p.reset_mv
-        s.v[:] = v
-        s.timer[fire] = p.refractory_period
-        out[:] = fire
+            fire = draw < -np.expm1(-p.rate_dt * np.exp((v - p.firing_threshold) / p.delta_u))
+        settle_reference(p, s, v, fire, out)

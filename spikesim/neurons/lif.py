@@ -66,6 +66,30 @@ def initial_potential(part: Neurons) -> np.ndarray:
     return np.full(n, float(value))
 
 
+@nb.njit
+def settle(x, fire, timer, reset, period):
+    """``(v, timer, spike)`` of one neuron after a step that brought its
+    potential to ``x``: a refractory neuron (``timer > 0``) counts down and
+    stays at ``reset``; one that fires resets and turns refractory for
+    ``period`` steps; any other keeps ``x``."""
+    if timer > 0:
+        return reset, timer - 1, False
+    if fire:
+        return reset, period, True
+    return x, timer, False
+
+
+def settle_reference(p, s, v: np.ndarray, fire: np.ndarray, out: np.ndarray) -> None:
+    """:func:`settle` for all neurons at once (NumPy engine)."""
+    refractory = s.timer > 0
+    s.timer[refractory] -= 1
+    fire &= ~refractory
+    v[refractory | fire] = p.reset_mv
+    s.v[:] = v
+    s.timer[fire] = p.refractory_period
+    out[:] = fire
+
+
 def _psp_coefficients(dt: float, tau_m: float, tau_syn: float) -> tuple[float, float]:
     """Over one step, the potential gained from a synaptic current that
     starts at 1 and decays with ``tau_syn`` (``c1``), and from one that is
@@ -189,30 +213,13 @@ class LIF(Neurons):
         v = s.v
         timer = s.timer
         for i in range(v.size):
-            if timer[i] > 0:
-                timer[i] -= 1
-                v[i] = reset
-                out[i] = False
-                continue
             x = rest + keep * (v[i] - rest) + drive + current[i]
-            if x > threshold:
-                v[i] = reset
-                timer[i] = period
-                out[i] = True
-            else:
-                v[i] = x
-                out[i] = False
+            v[i], timer[i], out[i] = settle(x, x > threshold, timer[i], reset, period)
 
     @staticmethod
     def reference(p, s, current, rng, out):
-        refractory = s.timer > 0
-        s.timer[refractory] -= 1
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + current
-        fire = (v > p.firing_threshold) & ~refractory
-        v[refractory | fire] = p.reset_mv
-        s.v[:] = v
-        s.timer[fire] = p.refractory_period
-        out[:] = fire
+        settle_reference(p, s, v, v > p.firing_threshold, out)
 
 
 class CurrentLIFParams(NamedTuple):
@@ -305,29 +312,13 @@ The state after step ``n`` holds the values at ``t_n = n dt``, just after
         for i in range(v.size):
             x = rest + keep * (v[i] - rest) + drive + couple * i_syn[i]
             i_syn[i] = syn_keep * i_syn[i] + current[i]
-            if timer[i] > 0:
-                timer[i] -= 1
-                v[i] = reset
-                out[i] = False
-            elif x > threshold:
-                v[i] = reset
-                timer[i] = period
-                out[i] = True
-            else:
-                v[i] = x
-                out[i] = False
+            v[i], timer[i], out[i] = settle(x, x > threshold, timer[i], reset, period)
 
     @staticmethod
     def reference(p, s, current, rng, out):
-        refractory = s.timer > 0
-        s.timer[refractory] -= 1
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + p.couple * s.i_syn
         s.i_syn[:] = p.syn_keep * s.i_syn + current
-        fire = (v > p.firing_threshold) & ~refractory
-        v[refractory | fire] = p.reset_mv
-        s.v[:] = v
-        s.timer[fire] = p.refractory_period
-        out[:] = fire
+        settle_reference(p, s, v, v > p.firing_threshold, out)
 
 
 class AlphaLIFParams(NamedTuple):
@@ -424,27 +415,11 @@ class AlphaLIF(CurrentLIF):
             u = rest + keep * (v[i] - rest) + drive + couple * i_syn[i] + couple_rise * x
             i_syn[i] = syn_keep * i_syn[i] + rise * x
             xs[i] = syn_keep * x + current[i]
-            if timer[i] > 0:
-                timer[i] -= 1
-                v[i] = reset
-                out[i] = False
-            elif u > threshold:
-                v[i] = reset
-                timer[i] = period
-                out[i] = True
-            else:
-                v[i] = u
-                out[i] = False
+            v[i], timer[i], out[i] = settle(u, u > threshold, timer[i], reset, period)
 
     @staticmethod
     def reference(p, s, current, rng, out):
-        refractory = s.timer > 0
-        s.timer[refractory] -= 1
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + p.couple * s.i_syn + p.couple_rise * s.x
         s.i_syn[:] = p.syn_keep * s.i_syn + p.rise * s.x
         s.x[:] = p.syn_keep * s.x + current
-        fire = (v > p.firing_threshold) & ~refractory
-        v[refractory | fire] = p.reset_mv
-        s.v[:] = v
-        s.timer[fire] = p.refractory_period
-        out[:] = fire
+        settle_reference(p, s, v, v > p.firing_threshold, out)
