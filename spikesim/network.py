@@ -168,6 +168,7 @@ class Network:
         self.graph, self.w, self.dense = build_graph(
             sources, targets, w, lo, hi, *self.weights.shape, storage=self.weights.storage
         )
+        self.out_degree = np.bincount(sources, minlength=self.weights.shape[0])
         self.synapses = build("synapses")
         self.synapses.attach(self.graph, self.n_inputs)
         self.readout = build("readout")
@@ -290,6 +291,11 @@ class Network:
         inputs first, the outputs last."""
         return self._log
 
+    def synaptic_events(self) -> int:
+        """Synaptic events of the last tick: every spike counts once per
+        synapse of its neuron, ``sum_t sum_j s_j(t) * out_degree_j``."""
+        return int(self._log.sum(axis=0) @ self.out_degree)
+
     def step_reward(self) -> tuple:
         """The per-step reward: ``(kernel, reference, params, state)``; none
         for a network rewarded once per tick."""
@@ -363,7 +369,7 @@ class Network:
         and must be module-level functions. Never pickle."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"w": self.w, "signs": self.signs, "spike_value": self.spike_value}
+        arrays: dict[str, np.ndarray] = {"w": self.w, "signs": self.signs, "spike_value": self.spike_value, "out_degree": self.out_degree}
         arrays.update({f"graph.{f}": v for f, v in zip(Graph._fields, self.graph)})
         config = {}
         for key, value in self.config.items():
@@ -416,6 +422,7 @@ class Network:
         net.w = arrays["w"].copy()
         net.signs = arrays["signs"].copy()
         net.spike_value = arrays["spike_value"].copy()
+        net.out_degree = arrays["out_degree"].copy()
         net.graph = Graph(*(arrays[f"graph.{f}"].copy() for f in Graph._fields))
         net.synapses.attach(net.graph, net.n_inputs)
         for family, fields in meta["states"].items():
@@ -440,14 +447,16 @@ class Network:
 
 class RLNetwork(Network):
     """A network that learns from rewards: ``reward()`` after each tick gives
-    the synapses one reward, from the ``rewarder`` or given explicitly."""
-
-    REQUIRED_PARTS = Network.REQUIRED_PARTS + ("rewarder",)
+    the synapses one reward, from the ``rewarder`` or given explicitly (a
+    network without rewarder learns from the rewards it is given, the game's
+    for instance)."""
 
     def reward(self, state: Any, action: Any, state_next: Any = None, reward: float | None = None) -> float:
         """Reward the synapses once for the last tick and return the reward:
         ``reward`` if given, else ``rewarder(state, action, state_next)``.
         Frozen (``eval()``) networks compute the reward but do not learn."""
+        if reward is None and self.rewarder is None:
+            raise ConfigError(f"{type(self).__name__}: reward() needs a reward: the network has no rewarder")
         r = float(self.rewarder(state, action, state_next) if reward is None else reward)
         if not np.isfinite(r):
             raise SimulationError(f"{type(self).__name__}: reward must be finite; got {r}")
@@ -498,6 +507,7 @@ class ActiveRLNetwork(RLNetwork):
     default) and :func:`every_step_reward` are the two usual choices.
     """
 
+    REQUIRED_PARTS = Network.REQUIRED_PARTS + ("rewarder",)
     PARAMS = (
         Param(
             "continuous_rwd_action", "callable", spike_reward,
@@ -516,6 +526,11 @@ class ActiveRLNetwork(RLNetwork):
             raise SimulationError(f"{type(self).__name__}: continuous_rwd_action gave a non-finite reward")
         self._step_reward.every_step[0] = every_step
         self._step_reward.per_spike[:] = per_spike
+
+    def synaptic_events(self) -> int:
+        """Synaptic events of the last tick: every spike counts once per
+        synapse of its neuron, ``sum_t sum_j s_j(t) * out_degree_j``."""
+        return int(self._log.sum(axis=0) @ self.out_degree)
 
     def step_reward(self) -> tuple:
         params = OutputRewardParams(self.n_inputs + self.n_neurons - self.n_outputs)

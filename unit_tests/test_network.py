@@ -162,7 +162,28 @@ def test_part_families_are_checked():
     with pytest.raises(ConfigError, match="unknown part family 'neuron'; did you mean 'neurons'"):
         RLNetwork(parts={**XOR_PARTS, "neuron": Static}, **XOR_KEYS)
     with pytest.raises(ConfigError, match="missing part: rewarder"):
-        RLNetwork(parts={k: v for k, v in XOR_PARTS.items() if k != "rewarder"}, **XOR_KEYS)
+        ActiveRLNetwork(parts={k: v for k, v in XOR_PARTS.items() if k != "rewarder"}, **XOR_KEYS)
+
+
+def test_a_network_without_rewarder_learns_from_given_rewards():
+    keys = {**XOR_KEYS, "learning_rate": 0.05}
+    net = RLNetwork(parts={k: v for k, v in XOR_PARTS.items() if k != "rewarder"}, seed=0, **keys)
+    net.tick(STATES[1])
+    with pytest.raises(ConfigError, match="reward\\(\\) needs a reward: the network has no rewarder"):
+        net.reward(STATES[1], 1)
+    w = net.w.copy()
+    assert net.reward(STATES[1], 1, None, reward=1.0) == 1.0
+    net.tick(STATES[1])
+    assert not np.array_equal(net.w, w)
+
+
+def test_synaptic_events_count_each_spike_once_per_synapse():
+    net = xor(prob_rand_fire=0.0, state_rate_map=[1.0, 1.0])
+    net.tick(STATES[3])
+    log = net.spike_log
+    # every input has 60 synapses (to the hidden layer), hidden neurons 1 (to the output), the output none
+    expected = 60 * log[:, :60].sum() + log[:, 60:120].sum()
+    assert net.synaptic_events() == expected
 
 
 def test_initial_weights_outside_their_bounds():

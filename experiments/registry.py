@@ -1,0 +1,184 @@
+"""Experiments by name: a network, a game, a training schedule and the metric
+that says whether it worked."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from spikesim.params import ConfigError, Param, closest, declarations, params_of
+from spikesim.training import Results, train
+
+
+@dataclass
+class Outcome:
+    """What :meth:`Experiment.run` returns: the training records, the value
+    of the experiment's metric and whether it reached the target."""
+
+    results: Results
+    metric: float
+    success: bool | None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A ready-made experiment.
+
+    Parameters
+    ----------
+    name
+        Its name in the registry (``spikesim run NAME``).
+    description
+        One line.
+    network
+        A network class with ``parts`` and ``keys``.
+    game
+        A game class (or factory) called with the game parameters.
+    keys
+        Parameter values over the network class's ``keys``.
+    game_params
+        Keyword arguments of the game.
+    episodes, len_episode, eval_episodes
+        The training schedule (see :func:`spikesim.train`).
+    metric
+        ``f(results) -> float``, higher is better.
+    metric_name
+        What the metric measures, for people.
+    target
+        The metric value at or above which the experiment worked (None: no
+        target).
+    """
+
+    name: str
+    description: str
+    network: type
+    game: Callable[..., Any]
+    metric: Callable[[Results], float]
+    metric_name: str
+    keys: Mapping[str, Any] = field(default_factory=dict)
+    game_params: Mapping[str, Any] = field(default_factory=dict)
+    episodes: int = 1
+    len_episode: int = 100
+    eval_episodes: int = 1
+    target: float | None = None
+
+    def namespace(self) -> dict[str, tuple[Param, str]]:
+        """Every parameter of the experiment's network and game: name ->
+        (declaration, owner)."""
+        owners = {self.network.__name__: self.network}
+        owners.update({cls.__name__: cls for cls in self.network.parts.values() if isinstance(cls, type)})
+        found = declarations(owners)
+        for p in self._game_params():
+            found.setdefault(p.name, (p, getattr(self.game, "__name__", "game")))
+        return found
+
+    def _game_params(self) -> list[Param]:
+        """The game's declared parameters, and its ``preset`` when it has presets."""
+        if not isinstance(self.game, type):
+            return []
+        params = list(params_of(self.game))
+        presets = getattr(self.game, "PRESETS", None)
+        if presets:
+            params.append(Param("preset", "str", self.game_params.get("preset"), "the game's preset", choices=tuple(presets)))
+        return params
+
+    def split(self, overrides: Mapping[str, Any]) -> tuple[dict, dict]:
+        """Overrides as (network keys, game parameters); unknown keys raise
+        :class:`~spikesim.ConfigError` with the closest known name."""
+        namespace = self.namespace()
+        game_keys = {p.name for p in self._game_params()}
+        unknown = [k for k in overrides if k not in namespace]
+        if unknown:
+            raise ConfigError(
+                f"experiment {self.name!r}: "
+                + "; ".join(f"unknown key {k!r}{closest(k, namespace)}" for k in unknown)
+            )
+        network_keys = {k: v for k, v in overrides.items() if k not in game_keys or k in self._network_keys()}
+        game = {k: v for k, v in overrides.items() if k in game_keys and k not in self._network_keys()}
+        return network_keys, game
+
+    def _network_keys(self) -> set[str]:
+        owners = {self.network.__name__: self.network}
+        owners.update({cls.__name__: cls for cls in self.network.parts.values() if isinstance(cls, type)})
+        return set(declarations(owners))
+
+    def build(self, overrides: Mapping[str, Any] | None = None, seed: int | None = None) -> tuple[Any, Any]:
+        """The network and the game, with ``overrides`` over the experiment's values."""
+        network_keys, game_params = self.split(overrides or {})
+        game = self.game(**{**self.game_params, **game_params})
+        keys = {**self.keys, **network_keys}
+        if seed is not None:
+            keys["seed"] = seed
+        return self.network(game=game, **keys), game
+
+    def run(
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        episodes: int | None = None,
+        len_episode: int | None = None,
+        eval_episodes: int | None = None,
+        out: Any = None,
+        progress: bool | None = None,
+        callbacks: tuple = (),
+        save_arrays: bool = False,
+    ) -> Outcome:
+        """Build, train and measure. The schedule arguments default to the
+        experiment's own."""
+        network, game = self.build(overrides, seed)
+        results = train(
+            network, game,
+            episodes=self.episodes if episodes is None else episodes,
+            len_episode=self.len_episode if len_episode is None else len_episode,
+            eval_episodes=self.eval_episodes if eval_episodes is None else eval_episodes,
+            callbacks=callbacks, out=out, progress=progress, save_arrays=save_arrays,
+            meta={"experiment": self.name, "overrides": dict(overrides or {}), "metric_name": self.metric_name},
+        )  # fmt: skip
+        value = float(self.metric(results))
+        success = None if self.target is None else value >= self.target
+        if out is not None:
+            import json
+
+            summary = {"experiment": self.name, "metric": value, "metric_name": self.metric_name,
+                       "target": self.target, "success": success}  # fmt: skip
+            (results.out / "summary.json").write_text(json.dumps(summary, indent=1))
+        return Outcome(results, value, success)
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register(experiment: Experiment, replace: bool = False) -> Experiment:
+    """Add an experiment to the registry (``replace=True`` to overwrite one)."""
+    if experiment.name in _REGISTRY and not replace:
+        raise ValueError(f"an experiment named {experiment.name!r} is already registered")
+    _REGISTRY[experiment.name] = experiment
+    return experiment
+
+
+def get(name: str) -> Experiment:
+    """The experiment registered under ``name``; a :class:`KeyError` names
+    the closest ones."""
+    if name not in _REGISTRY:
+        near = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+        raise KeyError(f"no experiment named {name!r}{hint} Experiments: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def names() -> list[str]:
+    """The registered experiments' names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def mean_reward_per_step(results: Results) -> float:
+    """Mean over the eval episodes of the game's reward per step."""
+    episodes = results.phase("eval") or results.phase("train")
+    return float(sum(r["total_reward"] for r in episodes) / max(1, sum(r["steps"] for r in episodes)))
+
+
+def mean_total_reward(results: Results) -> float:
+    """Mean total game reward of the eval episodes (of the train episodes
+    when there are none)."""
+    episodes = results.phase("eval") or results.phase("train")
+    return float(sum(r["total_reward"] for r in episodes) / max(1, len(episodes)))

@@ -1,0 +1,331 @@
+"""The training loop, its callbacks and metrics, and run directories.
+
+``train(network, game, ...)`` plays episodes of a game: a train phase (the
+network learns) then an eval phase (plasticity frozen). Every episode gives
+one record (a flat dict of numbers), passed to the callbacks and, with
+``out=``, appended to ``episodes.jsonl`` of a run directory as it ends, so an
+interrupted run keeps what finished::
+
+    run_dir/
+        config.json      every parameter, the versions, the seeds
+        episodes.jsonl   one record per episode
+        arrays.npz       spike logs and weights (with save_arrays=True)
+
+``read_run(run_dir)`` loads one back as plain records.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+log = logging.getLogger("spikesim")
+
+#: Energy of one synaptic event: one 32-bit floating-point addition, 0.9 pJ
+#: (M. Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm).
+ENERGY_PER_EVENT_J = 0.9e-12
+#: Energy of one multiply-accumulate of a dense artificial network: a 32-bit
+#: floating-point multiplication and addition, 3.7 + 0.9 pJ (same source).
+ENERGY_PER_MAC_J = 4.6e-12
+
+
+class Callback:
+    """Hooks into :func:`train`; subclass and override what you need.
+
+    Every hook gets the network and the game; ``phase`` is ``"train"`` or
+    ``"eval"``. Records are plain dicts; a callback may add keys to the
+    episode record in :meth:`on_episode_end` (before it is written).
+    """
+
+    def on_episode_start(self, network: Any, game: Any, phase: str, episode: int) -> None:
+        """A new episode: the network and the game were just reset."""
+
+    def on_tick(self, network: Any, game: Any, state: Any, action: Any) -> None:
+        """The network ticked on ``state`` and chose ``action``."""
+
+    def on_reward(self, network: Any, game: Any, reward: float, game_reward: float) -> None:
+        """The game stepped; ``reward`` is what the network received."""
+
+    def on_episode_end(self, network: Any, game: Any, record: dict) -> None:
+        """The episode ended; ``record`` is its record."""
+
+
+class EpisodeMetrics(Callback):
+    """The built-in metrics of an episode, added to its record.
+
+    - ``total_reward`` (the game's), ``network_reward`` (the network's
+      rewarder's, when it has one), ``steps``;
+    - ``spikes_per_tick``: body spikes per tick, ``firing_rate_hz``: mean
+      firing rate of the body neurons, ``dt`` ms per network step;
+    - ``events_per_tick``: synaptic events per tick (a spike counts once per
+      synapse of its neuron), ``energy_per_decision_j``: events per tick x
+      ``energy_per_event``, beside ``ann_energy_per_decision_j``: the
+      multiply-accumulates of a dense artificial network of the same shape
+      (one per synapse) x ``energy_per_mac``.
+    """
+
+    def __init__(self, energy_per_event: float = ENERGY_PER_EVENT_J, energy_per_mac: float = ENERGY_PER_MAC_J) -> None:
+        self.energy_per_event = energy_per_event
+        self.energy_per_mac = energy_per_mac
+
+    def on_episode_start(self, network, game, phase, episode):
+        self.total_reward = 0.0
+        self.network_reward = 0.0
+        self.ticks = 0
+        self.spikes = 0
+        self.events = 0
+
+    def on_tick(self, network, game, state, action):
+        self.ticks += 1
+        self.spikes += int(network.spike_log[:, network.n_inputs :].sum())
+        self.events += network.synaptic_events()
+
+    def on_reward(self, network, game, reward, game_reward):
+        self.total_reward += float(game_reward)
+        self.network_reward += float(reward)
+
+    def on_episode_end(self, network, game, record):
+        ticks = max(self.ticks, 1)
+        seconds = ticks * network.processing_time * network.config.get("dt", 1.0) / 1000.0
+        events = self.events / ticks
+        record.update(
+            total_reward=self.total_reward,
+            network_reward=self.network_reward,
+            steps=self.ticks,
+            spikes_per_tick=self.spikes / ticks,
+            firing_rate_hz=self.spikes / (network.n_neurons * seconds) if self.ticks else 0.0,
+            events_per_tick=events,
+            energy_per_decision_j=events * self.energy_per_event,
+            ann_energy_per_decision_j=int(network.out_degree.sum()) * self.energy_per_mac,
+        )
+
+
+@dataclass
+class Results:
+    """What :func:`train` returns: the episode records and the run's config."""
+
+    episodes: list[dict]
+    config: dict
+    out: Path | None = None
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def phase(self, name: str) -> list[dict]:
+        """The records of one phase, ``"train"`` or ``"eval"``."""
+        return [r for r in self.episodes if r["phase"] == name]
+
+    def mean(self, key: str, phase: str = "eval") -> float:
+        """Mean of ``key`` over the episodes of ``phase`` (NaN if none)."""
+        values = [r[key] for r in self.phase(phase)]
+        return float(np.mean(values)) if values else math.nan
+
+
+def train(
+    network: Any,
+    game: Any,
+    episodes: int = 1,
+    len_episode: int = 100,
+    eval_episodes: int = 0,
+    callbacks: Sequence[Callback] = (),
+    out: str | os.PathLike | None = None,
+    progress: bool | None = None,
+    seed: int | None = None,
+    save_arrays: bool = False,
+    meta: Mapping[str, Any] | None = None,
+) -> Results:
+    """Play ``episodes`` training episodes of ``game``, then ``eval_episodes``
+    with plasticity frozen, and return the records.
+
+    Each episode resets the network (state, not weights) and the game, then
+    repeats at most ``len_episode`` times: ``action = network.tick(state)``,
+    the game steps, and the network is rewarded with
+    ``network.reward(state, action, state_next)`` (its rewarder's reward, or
+    the game's reward when it has no rewarder); the episode ends early when
+    the game terminates or truncates.
+
+    Parameters
+    ----------
+    network
+        A :class:`~spikesim.Network` (rewarded when it has ``reward``).
+    game
+        A gymnasium environment.
+    callbacks
+        Extra :class:`Callback` objects; :class:`EpisodeMetrics` always runs
+        first.
+    out
+        A run directory to write (created; an existing ``episodes.jsonl`` is
+        replaced).
+    progress
+        Show a progress bar (tqdm): None shows it when standard error is a
+        terminal.
+    seed
+        Seed of the game's first reset (default: the network's seed).
+    save_arrays
+        With ``out``, also write ``arrays.npz``: the final weights and the
+        spike log of the last tick of every episode.
+    meta
+        Extra JSON-able entries for ``config.json`` (an experiment's name...).
+    """
+    if episodes < 0 or eval_episodes < 0 or len_episode < 1:
+        raise ValueError(
+            f"train: episodes and eval_episodes must be >= 0 and len_episode >= 1; "
+            f"got {episodes}, {eval_episodes}, {len_episode}"
+        )
+    metrics = EpisodeMetrics()
+    hooks = [metrics, *callbacks]
+    seed = network.seed if seed is None else seed
+    config = run_config(network, game, seed, meta)
+    run_dir = None
+    if out is not None:
+        run_dir = Path(out)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.json").write_text(json.dumps(config, indent=1))
+        (run_dir / "episodes.jsonl").write_text("")
+    results = Results([], config, run_dir)
+    logs: list[np.ndarray] = []
+    phases = ["train"] * episodes + ["eval"] * eval_episodes
+    bar = _progress_bar(len(phases), progress)
+    rewarded = hasattr(network, "reward")
+    first = True
+    try:
+        for episode, phase in enumerate(phases):
+            network.train() if phase == "train" else network.eval()
+            network.reset()
+            state, _ = game.reset(seed=seed) if first else game.reset()
+            first = False
+            start = time.perf_counter()
+            for hook in hooks:
+                hook.on_episode_start(network, game, phase, episode)
+            for _ in range(len_episode):
+                action = network.tick(state)
+                for hook in hooks:
+                    hook.on_tick(network, game, state, action)
+                state_next, game_reward, terminated, truncated, _ = game.step(action)
+                if rewarded:
+                    given = None if network.rewarder is not None else game_reward
+                    reward = network.reward(state, action, state_next, given)
+                else:
+                    reward = game_reward
+                for hook in hooks:
+                    hook.on_reward(network, game, reward, game_reward)
+                state = state_next
+                if terminated or truncated:
+                    break
+            record = {"episode": episode, "phase": phase}
+            for hook in hooks:
+                hook.on_episode_end(network, game, record)
+            record["wall_s"] = time.perf_counter() - start
+            results.episodes.append(record)
+            if save_arrays:
+                logs.append(network.spike_log.copy())
+            if run_dir is not None:
+                with open(run_dir / "episodes.jsonl", "a") as f:
+                    f.write(json.dumps(_plain(record)) + "\n")
+            if bar is not None:
+                bar.set_postfix(phase=phase, reward=f"{record['total_reward']:.3g}")
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    if save_arrays:
+        results.arrays = {"weights": network.matrix.copy(), "spike_logs": np.array(logs)}
+        if run_dir is not None:
+            np.savez_compressed(run_dir / "arrays.npz", **results.arrays)
+    return results
+
+
+def run_config(network: Any, game: Any, seed: int, meta: Mapping[str, Any] | None = None) -> dict:
+    """What ``config.json`` holds: every parameter (callables by name), the
+    parts, the game, the seeds and the versions."""
+    import numba
+
+    import spikesim
+
+    game_params = dict(getattr(game, "params", {}) or {})
+    return {
+        "network": type(network).__name__,
+        "parts": {family: type(part).__name__ for family, part in network._named_parts().items()},
+        "params": {k: _plain(v) for k, v in network.config.items()},
+        "game": {"name": getattr(getattr(game, "spec", None), "id", None) or type(game).__name__,
+                 "params": {k: _plain(v) for k, v in game_params.items()}},  # fmt: skip
+        "seed": network.seed,
+        "game_seed": seed,
+        "versions": {
+            "spikesim": spikesim.__version__, "numpy": np.__version__, "numba": numba.__version__,
+            "python": platform.python_version(),
+        },  # fmt: skip
+        **({"meta": {k: _plain(v) for k, v in meta.items()}} if meta else {}),
+    }
+
+
+@dataclass
+class Run:
+    """A run directory read back: ``config`` (dict), ``episodes`` (list of
+    records, pandas-friendly: ``pandas.DataFrame(run.episodes)``), and
+    ``arrays`` (dict, empty when none were saved)."""
+
+    path: Path
+    config: dict
+    episodes: list[dict]
+    arrays: dict[str, np.ndarray]
+
+
+def read_run(path: str | os.PathLike) -> Run:
+    """Load a run directory written by :func:`train`. A truncated last line
+    (a run killed while writing) is skipped."""
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{path}: not a run directory (no config.json)")
+    config = json.loads((path / "config.json").read_text())
+    episodes = []
+    lines = (path / "episodes.jsonl").read_text().splitlines() if (path / "episodes.jsonl").exists() else []
+    for number, line in enumerate(lines):
+        try:
+            episodes.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number != len(lines) - 1:
+                raise
+            log.warning("%s: skipped an incomplete last record", path / "episodes.jsonl")
+    arrays = {}
+    if (path / "arrays.npz").exists():
+        with np.load(path / "arrays.npz") as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    return Run(path, config, episodes, arrays)
+
+
+def _progress_bar(total: int, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="episode", desc="spikesim", file=sys.stderr)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able form of a parameter value or a record entry."""
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.size <= 10_000 else f"<array {value.shape} {value.dtype}>"
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if callable(value):
+        return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
+    return repr(value)
