@@ -2,10 +2,25 @@
 
 Synapses are kept in pre-major (CSR) order: the synapses of presynaptic
 neuron ``j`` are ``k in range(indptr[j], indptr[j + 1])``, each with a
-postsynaptic ``targets[k]``, a weight ``w[k]`` and bounds ``lo[k] <= w[k] <=
-hi[k]``. A column view (``col_ptr``, ``col_syn``) lists the synapse indices
-onto each postsynaptic neuron, so post-side plasticity reaches its synapses
-without copying weights.
+postsynaptic ``targets[k]``, a presynaptic ``sources[k]`` and a weight
+``w[k]`` (kept apart, in the network). A column view lists, for each
+postsynaptic neuron ``i``, its synapses ``col_syn[c]`` and their
+presynaptic neurons ``col_src[c]`` for ``c in range(col_ptr[i], col_ptr[i +
+1])``, so post-side plasticity reaches its synapses without copying weights
+and without a scattered read of ``sources``.
+
+A synapse whose bounds are equal is frozen (plasticity cannot move it):
+each column lists its plastic synapses first (``col_plastic[i]`` of them)
+and ``row_plastic[j]`` says whether row ``j`` has none (0), only (1) or
+some (2), so rules can skip frozen synapses (inhibitory ones, often).
+
+Bounds ``lo <= w <= hi`` come in classes: synapse ``k`` has the bounds
+``bound_lo[bound_id[k]]``, ``bound_hi[bound_id[k]]``. Networks have few
+distinct bounds, so ``bound_id`` is one byte per synapse in most of them (a
+scattered read of it stays in cache where ``lo``/``hi`` arrays would not).
+``graph.lo`` and ``graph.hi`` give the per-synapse arrays (computed).
+When all plastic synapses share their bounds, ``plastic_bounds`` holds
+them, and the column passes need not read ``bound_id`` at all.
 
 Dense storage is the same layout with every (pre, post) pair present, so
 ``w.reshape(n_pre, n_post)`` is the weight matrix itself (a view); pairs that
@@ -21,9 +36,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: Above this fraction of present pairs (and below ``DENSE_MAX_PAIRS`` pairs)
-#: storage is dense.
-DENSE_MIN_DENSITY = 0.25
+#: Storage is dense when at least this fraction of the pairs are synapses
+#: (and there are at most ``DENSE_MAX_PAIRS`` pairs): then the pairs that are
+#: not synapses cost little.
+DENSE_MIN_DENSITY = 0.75
 DENSE_MAX_PAIRS = 4_000_000
 
 
@@ -33,10 +49,25 @@ class Graph(NamedTuple):
     indptr: np.ndarray  # (n_pre + 1,) int64: row starts
     targets: np.ndarray  # (n_syn,) int32: postsynaptic neuron of each synapse
     sources: np.ndarray  # (n_syn,) int32: presynaptic neuron of each synapse
-    col_ptr: np.ndarray  # (n_post + 1,) int64: column starts in col_syn
-    col_syn: np.ndarray  # (n_syn,) int32: synapse indices, column by column
-    lo: np.ndarray  # (n_syn,) float64: lower bound of each weight
-    hi: np.ndarray  # (n_syn,) float64: upper bound of each weight
+    col_ptr: np.ndarray  # (n_post + 1,) int64: column starts in col_syn and col_src
+    col_syn: np.ndarray  # (n_syn,) int32: synapse indices, column by column (plastic ones first)
+    col_src: np.ndarray  # (n_syn,) int32: their presynaptic neurons
+    col_plastic: np.ndarray  # (n_post,) int64: plastic synapses at the start of each column
+    row_plastic: np.ndarray  # (n_pre,) int8: 0 no plastic synapse in the row, 1 all plastic, 2 some
+    bound_id: np.ndarray  # (n_syn,) uint8, uint16 or uint32: bound class of each synapse
+    bound_lo: np.ndarray  # (n_classes,) float64: lower bound of each class
+    bound_hi: np.ndarray  # (n_classes,) float64: upper bound of each class
+    plastic_bounds: np.ndarray  # (2,) float64: (lo, hi) shared by all plastic synapses, or NaN
+
+    @property
+    def lo(self) -> np.ndarray:
+        """The lower bound of every synapse (a new array)."""
+        return self.bound_lo[self.bound_id]
+
+    @property
+    def hi(self) -> np.ndarray:
+        """The upper bound of every synapse (a new array)."""
+        return self.bound_hi[self.bound_id]
 
 
 def build_graph(
@@ -87,24 +118,58 @@ def build_graph(
     return graph, np.array(w, dtype=np.float64), dense
 
 
+def bound_classes(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(bound_id, bound_lo, bound_hi)``: the distinct (lo, hi) pairs and the
+    class of each synapse, in the smallest unsigned integer type that holds it.
+
+    Networks have few classes: they are found one at a time (a pass each);
+    past 32 classes the rest are found by sorting."""
+    lo = np.asarray(lo, dtype=np.float64)
+    hi = np.asarray(hi, dtype=np.float64)
+    ids = np.zeros(lo.size, np.int64)
+    table: list[tuple[float, float]] = []
+    left = np.arange(lo.size)
+    while left.size and len(table) < 32:
+        pair = (lo[left[0]], hi[left[0]])
+        same = (lo[left] == pair[0]) & (hi[left] == pair[1])
+        ids[left[same]] = len(table)
+        table.append(pair)
+        left = left[~same]
+    if left.size:
+        rest, inverse = np.unique(np.stack([lo[left], hi[left]], axis=1), axis=0, return_inverse=True)
+        ids[left] = len(table) + inverse.reshape(-1)
+        table.extend(map(tuple, rest))
+    if not table:
+        table.append((0.0, 0.0))
+    bounds = np.array(table, dtype=np.float64)
+    dtype = np.uint8 if len(table) <= 1 << 8 else np.uint16 if len(table) <= 1 << 16 else np.uint32
+    return ids.astype(dtype), bounds[:, 0].copy(), bounds[:, 1].copy()
+
+
 def graph_from_pairs(
     sources: np.ndarray, targets: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pre: int, n_post: int
 ) -> Graph:
     """A :class:`Graph` from synapse lists already sorted by source (then target)."""
+    sources = np.ascontiguousarray(sources, dtype=np.int32)
+    targets = np.ascontiguousarray(targets, dtype=np.int32)
     indptr = np.zeros(n_pre + 1, dtype=np.int64)
     np.cumsum(np.bincount(sources, minlength=n_pre), out=indptr[1:])
-    col_syn = np.argsort(targets, kind="stable").astype(np.int32)
+    bound_id, bound_lo, bound_hi = bound_classes(lo, hi)
+    frozen = (bound_lo == bound_hi)[bound_id]
+    col_syn = np.argsort(2 * targets.astype(np.int64) + frozen, kind="stable").astype(np.int32)
     col_ptr = np.zeros(n_post + 1, dtype=np.int64)
     np.cumsum(np.bincount(targets, minlength=n_post), out=col_ptr[1:])
+    col_plastic = np.bincount(targets[~frozen], minlength=n_post).astype(np.int64)
+    plastic_in_row = np.bincount(sources[~frozen], minlength=n_pre)
+    row_plastic = np.where(plastic_in_row == 0, 0, np.where(plastic_in_row == np.diff(indptr), 1, 2)).astype(np.int8)
+    plastic_classes = np.flatnonzero(bound_lo != bound_hi)
+    plastic_bounds = np.full(2, np.nan)
+    if len(plastic_classes) == 1:
+        plastic_bounds[:] = bound_lo[plastic_classes[0]], bound_hi[plastic_classes[0]]
     return Graph(
-        indptr,
-        np.ascontiguousarray(targets, dtype=np.int32),
-        np.ascontiguousarray(sources, dtype=np.int32),
-        col_ptr,
-        col_syn,
-        np.ascontiguousarray(lo, dtype=np.float64),
-        np.ascontiguousarray(hi, dtype=np.float64),
-    )
+        indptr, targets, sources, col_ptr, col_syn, sources[col_syn], col_plastic, row_plastic,
+        bound_id, bound_lo, bound_hi, plastic_bounds,
+    )  # fmt: skip
 
 
 def row_synapses(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -118,3 +183,9 @@ def row_synapses(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def column_synapses(graph: Graph, columns: np.ndarray) -> np.ndarray:
     """The synapse indices onto the given postsynaptic neurons (NumPy engine)."""
     return graph.col_syn[row_synapses(graph.col_ptr, columns)]
+
+
+def bounds_of(graph: Graph, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds ``(lo, hi)`` of synapses ``ks`` (NumPy engine)."""
+    ids = graph.bound_id[ks]
+    return graph.bound_lo[ids], graph.bound_hi[ids]

@@ -320,7 +320,9 @@ def test_saving_a_lambda_parameter_is_a_clear_error(tmp_path):
 
 
 def test_matrix_is_a_view_with_dense_storage():
-    net = xor()
+    assert not xor().dense  # half the pairs are synapses: sparse
+    assert xor(matrix=np.ones((121, 61))).dense  # all pairs: dense
+    net = xor(storage="dense")
     assert net.dense
     matrix = net.matrix
     assert matrix.shape == (121, 61)
@@ -328,7 +330,7 @@ def test_matrix_is_a_view_with_dense_storage():
     assert net.w[0] == 0.123
     sparse = xor(storage="sparse")
     assert not sparse.dense and sparse.w.size == 60 * 60 + 60
-    np.testing.assert_array_equal(sparse.matrix, xor().matrix)
+    np.testing.assert_array_equal(sparse.matrix, xor(storage="dense").matrix)
 
 
 def test_dense_and_sparse_storage_run_identically():

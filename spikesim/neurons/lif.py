@@ -16,6 +16,7 @@ import numba as nb
 import numpy as np
 
 from spikesim.families import Neurons
+from spikesim.neurons.background import BACKGROUND, add_background, add_background_reference, background_table
 from spikesim.params import DT, Param
 
 # Keys shared by the leaky neurons (also by spikesim.neurons.escape).
@@ -133,6 +134,9 @@ class LIFParams(NamedTuple):
     firing_threshold: float
     reset_mv: float
     refractory_period: int
+    bg_prob: np.ndarray  # background input: alias table (spikesim.neurons.background)
+    bg_alias: np.ndarray
+    bg_mv: float
 
 
 class LIFState(NamedTuple):
@@ -172,6 +176,12 @@ class LIF(Neurons):
     number, or ``"uniform"``, drawn uniformly in ``[reset_mv,
     firing_threshold)`` from the network's generator at every reset.
 
+    An external Poisson background (``background_sources``,
+    ``background_rate``, ``background_mv``; see
+    :mod:`spikesim.neurons.background`) adds ``background_mv * k``,
+    ``k ~ Binomial(background_sources, background_rate)``, to every
+    neuron's input ``I`` at every step.
+
     Examples
     --------
     >>> n = LIF(n_neurons=2)
@@ -181,7 +191,7 @@ class LIF(Neurons):
     ([False, True], [-55.0, -70.0])
     """
 
-    PARAMS = (DT, TAU_M, RESTING_MV, FIRING_THRESHOLD, RESET_MV, REFRACTORY_PERIOD, BIAS, INITIAL_MV)
+    PARAMS = (DT, TAU_M, RESTING_MV, FIRING_THRESHOLD, RESET_MV, REFRACTORY_PERIOD, BIAS, INITIAL_MV, *BACKGROUND)
 
     def check(self) -> None:
         super().check()
@@ -195,7 +205,7 @@ class LIF(Neurons):
         keep = math.exp(-self.dt / self.tau_m)
         return LIFParams(
             float(self.resting_mv), keep, (1.0 - keep) * self.bias, float(self.firing_threshold),
-            float(self.reset_mv), int(self.refractory_period),
+            float(self.reset_mv), int(self.refractory_period), *background_table(self),
         )  # fmt: skip
 
     def reset(self) -> None:
@@ -204,6 +214,7 @@ class LIF(Neurons):
     @staticmethod
     @nb.njit
     def kernel(p, s, current, rng, out):
+        add_background(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
         rest = p.resting_mv
         keep = p.keep
         drive = p.drive
@@ -218,6 +229,7 @@ class LIF(Neurons):
 
     @staticmethod
     def reference(p, s, current, rng, out):
+        add_background_reference(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + current
         settle_reference(p, s, v, v > p.firing_threshold, out)
 
@@ -229,6 +241,9 @@ class CurrentLIFParams(NamedTuple):
     firing_threshold: float
     reset_mv: float
     refractory_period: int
+    bg_prob: np.ndarray  # background input, as in LIFParams
+    bg_alias: np.ndarray
+    bg_mv: float
     syn_keep: float  # exp(-dt / tau_syn)
     couple: float  # c1: potential gained over a step from a unit synaptic current
 
@@ -272,7 +287,8 @@ The state after step ``n`` holds the values at ``t_n = n dt``, just after
     reset and refractory period are those of :class:`LIF`
     (``v > firing_threshold``); during the refractory period the potential
     stays at ``reset_mv`` while the synaptic current keeps integrating its
-    input (synapses are not refractory).
+    input (synapses are not refractory). The background input, as in
+    :class:`LIF`, adds to the step's input ``I``.
 
     Examples
     --------
@@ -298,6 +314,7 @@ The state after step ``n`` holds the values at ``t_n = n dt``, just after
     @staticmethod
     @nb.njit
     def kernel(p, s, current, rng, out):
+        add_background(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
         rest = p.resting_mv
         keep = p.keep
         drive = p.drive
@@ -316,6 +333,7 @@ The state after step ``n`` holds the values at ``t_n = n dt``, just after
 
     @staticmethod
     def reference(p, s, current, rng, out):
+        add_background_reference(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + p.couple * s.i_syn
         s.i_syn[:] = p.syn_keep * s.i_syn + current
         settle_reference(p, s, v, v > p.firing_threshold, out)
@@ -328,6 +346,9 @@ class AlphaLIFParams(NamedTuple):
     firing_threshold: float
     reset_mv: float
     refractory_period: int
+    bg_prob: np.ndarray  # background input, as in LIFParams
+    bg_alias: np.ndarray
+    bg_mv: float
     syn_keep: float  # exp(-dt / tau_syn)
     couple: float  # c1: potential gained over a step from i_syn
     couple_rise: float  # c2: potential gained over a step from x
@@ -368,7 +389,8 @@ class AlphaLIF(CurrentLIF):
         i_syn = w (n dt/tau_syn) exp(1 - n dt/tau_syn)
         v - resting_mv = w e / (tau_m tau_syn) exp(-n dt/tau_m) J(n dt)
 
-    Firing, reset and refractory period are those of :class:`CurrentLIF`.
+    Firing, reset, refractory period and background input are those of
+    :class:`CurrentLIF`.
 
     Examples
     --------
@@ -396,6 +418,7 @@ class AlphaLIF(CurrentLIF):
     @staticmethod
     @nb.njit
     def kernel(p, s, current, rng, out):
+        add_background(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
         rest = p.resting_mv
         keep = p.keep
         drive = p.drive
@@ -419,6 +442,7 @@ class AlphaLIF(CurrentLIF):
 
     @staticmethod
     def reference(p, s, current, rng, out):
+        add_background_reference(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
         v = p.resting_mv + p.keep * (s.v - p.resting_mv) + p.drive + p.couple * s.i_syn + p.couple_rise * s.x
         s.i_syn[:] = p.syn_keep * s.i_syn + p.rise * s.x
         s.x[:] = p.syn_keep * s.x + current

@@ -37,11 +37,7 @@ class Static(Synapses):
 def bounded(value, low, high):
     """``value`` clipped to ``[low, high]`` (scalars only: a helper that took
     arrays would cost reference counting at every synapse)."""
-    if value < low:
-        return low
-    if value > high:
-        return high
-    return value
+    return min(max(value, low), high)
 
 
 @nb.njit

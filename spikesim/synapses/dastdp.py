@@ -162,16 +162,15 @@ class DASTDP(Synapses):
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        indptr, targets, sources = graph.indptr, graph.targets, graph.sources
-        col_ptr, col_syn = graph.col_ptr, graph.col_syn
+        indptr, targets = graph.indptr, graph.targets
+        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
         trace, c, prev_fired = s.trace, s.c, s.prev_fired
         a_plus, a_minus = p.a_plus, p.a_minus
         for a in range(n_fired):  # LTP: traces of the previous step
             if fired[a] >= n_inputs:
                 i = fired[a] - n_inputs
                 for q in range(col_ptr[i], col_ptr[i + 1]):
-                    k = col_syn[q]
-                    c[k] += a_plus * trace[sources[k]]
+                    c[col_syn[q]] += a_plus * trace[col_src[q]]
         for a in range(s.prev_n[0]):  # LTD: the previous step's spikes arrive
             j = prev_fired[a]
             for k in range(indptr[j], indptr[j + 1]):
@@ -188,10 +187,11 @@ class DASTDP(Synapses):
             s.d[0] += p.pulse * reward_error(r, s.rbar, p.baseline_rate)
         s.clock[0] += 1
         if s.clock[0] % p.interval == 0:
-            gain = p.learning_rate * (p.tonic_da + s.d[0])
-            lo, hi, decay_c = graph.lo, graph.hi, p.decay_c
+            gain, decay_c = p.learning_rate * (p.tonic_da + s.d[0]), p.decay_c
+            bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
             for k in range(w.size):
-                w[k] = bounded(w[k] + gain * c[k], lo[k], hi[k])
+                b = bound_id[k]
+                w[k] = bounded(w[k] + gain * c[k], bound_lo[b], bound_hi[b])
                 c[k] *= decay_c
 
     @staticmethod

@@ -8,7 +8,7 @@ import numba as nb
 import numpy as np
 
 from spikesim.families import Synapses
-from spikesim.graph import column_synapses, row_synapses
+from spikesim.graph import bounds_of, column_synapses, row_synapses
 from spikesim.params import DT, Param
 from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error
 from spikesim.synapses.stdp import A_MINUS, A_PLUS, TAU_MINUS, TAU_PLUS
@@ -39,7 +39,7 @@ class MSTDPETParams(NamedTuple):
     decay_plus: float  # exp(-dt / tau_plus)
     decay_minus: float  # exp(-dt / tau_minus)
     decay_z: float  # exp(-dt / tau_z)
-    inv_tau_z: float  # 1 / tau_z
+    zeta_gain: float  # 1 / (tau_z * decay_z): zeta enters z before the step's decay
     dt: float
     baseline_rate: float
 
@@ -84,25 +84,31 @@ def _modulate(scale, spikes, fired, n_fired, n_inputs, p_plus, p_minus, graph, w
     """``w <- clip(w + scale * zeta)`` with ``zeta_ij = P+_j f_i + P-_i f_j``,
     for the synapses whose pre or post neuron spiked (the others have
     ``zeta = 0``); one update (and one clip) per synapse."""
-    indptr, targets, sources = graph.indptr, graph.targets, graph.sources
-    col_ptr, col_syn, lo, hi = graph.col_ptr, graph.col_syn, graph.lo, graph.hi
+    indptr, targets = graph.indptr, graph.targets
+    col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
+    bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
+    row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
     for a in range(n_fired):
         j = fired[a]
         pj = p_plus[j]
+        if not row_plastic[j]:  # frozen synapses cannot move
+            continue
         for k in range(indptr[j], indptr[j + 1]):
             i = targets[k]
             zeta = p_minus[i]
             if spikes[n_inputs + i]:
                 zeta += pj
-            w[k] = bounded(w[k] + scale * zeta, lo[k], hi[k])
+            b = bound_id[k]
+            w[k] = bounded(w[k] + scale * zeta, bound_lo[b], bound_hi[b])
     for a in range(n_fired):
         if fired[a] >= n_inputs:
             i = fired[a] - n_inputs
-            for c in range(col_ptr[i], col_ptr[i + 1]):
-                k = col_syn[c]
-                j = sources[k]
+            for c in range(col_ptr[i], col_ptr[i] + col_plastic[i]):
+                j = col_src[c]
                 if not spikes[j]:  # synapses with both sides spiking were done above
-                    w[k] = bounded(w[k] + scale * p_plus[j], lo[k], hi[k])
+                    k = col_syn[c]
+                    b = bound_id[k]
+                    w[k] = bounded(w[k] + scale * p_plus[j], bound_lo[b], bound_hi[b])
 
 
 def _modulate_reference(scale, spikes, fired, n_inputs, p_plus, p_minus, graph, w):
@@ -110,7 +116,37 @@ def _modulate_reference(scale, spikes, fired, n_inputs, p_plus, p_minus, graph, 
     ks = np.union1d(row_synapses(graph.indptr, fired), column_synapses(graph, post))
     pre, post = graph.sources[ks], graph.targets[ks]
     zeta = p_plus[pre] * spikes[n_inputs + post] + p_minus[post] * spikes[pre]
-    w[ks] = np.clip(w[ks] + scale * zeta, graph.lo[ks], graph.hi[ks])
+    w[ks] = np.clip(w[ks] + scale * zeta, *bounds_of(graph, ks))
+
+
+@nb.njit
+def _apply_z(scale, z, w, bound_id, bound_lo, bound_hi):
+    """``w <- clip(w + scale * z)`` over all synapses."""
+    _decay_and_apply(1.0, scale, z, w, bound_id, bound_lo, bound_hi)
+
+
+@nb.njit
+def _decay_and_apply(decay, scale, z, w, bound_id, bound_lo, bound_hi):
+    """One pass over all synapses: ``z <- decay * z``, then, unless ``scale``
+    is 0, ``w <- clip(w + scale * z)`` (a plain loop the compiler
+    vectorises when all synapses share their bounds)."""
+    if scale == 0.0:
+        if decay != 1.0:
+            for k in range(z.size):
+                z[k] *= decay
+        return
+    if bound_lo.size == 1:
+        lo, hi = bound_lo[0], bound_hi[0]
+        for k in range(w.size):
+            zk = z[k] * decay
+            z[k] = zk
+            w[k] = min(max(w[k] + scale * zk, lo), hi)
+        return
+    for k in range(w.size):
+        zk = z[k] * decay
+        z[k] = zk
+        b = bound_id[k]
+        w[k] = bounded(w[k] + scale * zk, bound_lo[b], bound_hi[b])
 
 
 class MSTDP(Florian):
@@ -231,11 +267,12 @@ class MSTDPET(Florian):
        ``z_ij <- exp(-dt / tau_z) * z_ij + zeta_ij / tau_z``;
     4. ``w_ij <- clip(w_ij + learning_rate * dt * r(t) * z_ij, lo_ij, hi_ij)``.
 
-    The reward of a step meets a ``z`` that already holds that step's
+    (Computed as ``z <- (z + zeta / (tau_z exp(-dt / tau_z))) exp(-dt /
+    tau_z)``: the same value, in one pass over the synapses with the weight
+    update.) The reward of a step meets a ``z`` that already holds that step's
     pairing, and a later reward still finds it in ``z`` (decayed by
     ``exp(-dt / tau_z)`` per step). ``z`` decays at every synapse every step,
-    so each step passes over all synapses (twice when it is rewarded: once
-    for ``z``, once for ``w``). A step with ``r(t) == 0``
+    so each step passes once over all synapses. A step with ``r(t) == 0``
     (every step of a network rewarded once per tick) delivers no reward:
     neither the weights nor the reward baseline move.
 
@@ -282,10 +319,13 @@ class MSTDPET(Florian):
     PARAMS = (TAU_Z,)
 
     def make_kernel_params(self) -> MSTDPETParams:
+        decay_z = math.exp(-self.dt / self.tau_z)
+        if decay_z == 0.0:
+            raise self.error("tau_z", f"a time constant above dt / 700 ({self.dt / 700:g} ms)", repr(self.tau_z))
         return MSTDPETParams(
             self.learning_rate, self.a_plus, self.a_minus,
             math.exp(-self.dt / self.tau_plus), math.exp(-self.dt / self.tau_minus),
-            math.exp(-self.dt / self.tau_z), 1.0 / self.tau_z, self.dt, self.baseline_rate,
+            decay_z, 1.0 / (self.tau_z * decay_z), self.dt, self.baseline_rate,
         )  # fmt: skip
 
     def reset(self) -> None:
@@ -295,12 +335,10 @@ class MSTDPET(Florian):
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
         p_plus, p_minus, z = s.p_plus, s.p_minus, s.z
-        indptr, targets, sources = graph.indptr, graph.targets, graph.sources
-        col_ptr, col_syn, lo, hi = graph.col_ptr, graph.col_syn, graph.lo, graph.hi
+        indptr, targets = graph.indptr, graph.targets
+        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
         _traces(p, p_plus, p_minus, fired, n_fired, n_inputs)
-        decay_z, inv_tau_z = p.decay_z, p.inv_tau_z
-        for k in range(z.size):  # two plain passes over all synapses (vectorised) and
-            z[k] *= decay_z  # zeta only where a neuron spiked beat one pass with branches
+        gain = p.zeta_gain  # zeta enters z before the decay: (z + zeta / (tau_z decay)) * decay
         for a in range(n_fired):
             j = fired[a]
             pj = p_plus[j]
@@ -309,27 +347,25 @@ class MSTDPET(Florian):
                 zeta = p_minus[i]
                 if spikes[n_inputs + i]:
                     zeta += pj
-                z[k] += zeta * inv_tau_z
+                z[k] += zeta * gain
         for a in range(n_fired):
             if fired[a] >= n_inputs:
                 i = fired[a] - n_inputs
                 for c in range(col_ptr[i], col_ptr[i + 1]):
-                    k = col_syn[c]
-                    j = sources[k]
+                    j = col_src[c]
                     if not spikes[j]:  # synapses with both sides spiking were done above
-                        z[k] += p_plus[j] * inv_tau_z
+                        z[col_syn[c]] += p_plus[j] * gain
+        scale = 0.0
         if r != 0.0:
             scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
-            if scale != 0.0:
-                for k in range(w.size):
-                    w[k] = bounded(w[k] + scale * z[k], lo[k], hi[k])
+        _decay_and_apply(p.decay_z, scale, z, w, graph.bound_id, graph.bound_lo, graph.bound_hi)
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
         _traces_reference(p, s.p_plus, s.p_minus, fired[:n_fired], n_inputs)
         pre, post = graph.sources, graph.targets
         zeta = s.p_plus[pre] * spikes[n_inputs + post] + s.p_minus[post] * spikes[pre]
-        s.z[:] = s.z * p.decay_z + zeta * p.inv_tau_z
+        s.z[:] = (s.z + zeta * p.zeta_gain) * p.decay_z
         if r != 0.0:
             scale = p.learning_rate * p.dt * reward_error.py_func(r, s.rbar, p.baseline_rate)
             if scale != 0.0:
@@ -340,9 +376,7 @@ class MSTDPET(Florian):
     def reward_kernel(p, s, graph, w, r):
         scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
         if scale != 0.0:
-            z, lo, hi = s.z, graph.lo, graph.hi
-            for k in range(w.size):
-                w[k] = bounded(w[k] + scale * z[k], lo[k], hi[k])
+            _apply_z(scale, s.z, w, graph.bound_id, graph.bound_lo, graph.bound_hi)
 
     @staticmethod
     def reward_reference(p, s, graph, w, r):

@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from spikesim.families import Synapses
-from spikesim.graph import column_synapses, row_synapses
+from spikesim.graph import bounds_of, column_synapses, row_synapses
 from spikesim.params import Param
 from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error
 
@@ -67,7 +67,7 @@ class RLSTDP(Synapses):
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        lo, hi, x = graph.lo, graph.hi, s.x
+        bound_id, bound_lo, bound_hi, x = graph.bound_id, graph.bound_lo, graph.bound_hi, s.x
         s.trace[0] *= p.keep
         if r != 0.0:
             s.trace[0] += reward_error(r, s.rbar, p.baseline_rate)
@@ -76,14 +76,16 @@ class RLSTDP(Synapses):
             for a in range(n_fired):
                 if fired[a] >= n_inputs:
                     i = fired[a] - n_inputs
-                    for c in range(graph.col_ptr[i], graph.col_ptr[i + 1]):
+                    for c in range(graph.col_ptr[i], graph.col_ptr[i] + graph.col_plastic[i]):  # frozen cannot move
                         k = graph.col_syn[c]
-                        w[k] = bounded(w[k] + scale * x[graph.sources[k]], lo[k], hi[k])
+                        b = bound_id[k]
+                        w[k] = bounded(w[k] + scale * x[graph.col_src[c]], bound_lo[b], bound_hi[b])
             for a in range(n_fired):
                 j = fired[a]
-                if j >= n_inputs:
+                if j >= n_inputs and graph.row_plastic[j]:
                     for k in range(graph.indptr[j], graph.indptr[j + 1]):
-                        w[k] = bounded(w[k] - scale * x[n_inputs + graph.targets[k]], lo[k], hi[k])
+                        b = bound_id[k]
+                        w[k] = bounded(w[k] - scale * x[n_inputs + graph.targets[k]], bound_lo[b], bound_hi[b])
         slot = s.clock[0] % p.window
         for j in range(spikes.size):
             spike = np.int64(spikes[j])
@@ -101,9 +103,9 @@ class RLSTDP(Synapses):
         if scale != 0.0:
             post = fired[:n_fired][fired[:n_fired] >= n_inputs]
             ks = column_synapses(graph, post - n_inputs)
-            w[ks] = np.clip(w[ks] + scale * s.x[graph.sources[ks]], graph.lo[ks], graph.hi[ks])
+            w[ks] = np.clip(w[ks] + scale * s.x[graph.sources[ks]], *bounds_of(graph, ks))
             ks = row_synapses(graph.indptr, post)
-            w[ks] = np.clip(w[ks] - scale * s.x[n_inputs + graph.targets[ks]], graph.lo[ks], graph.hi[ks])
+            w[ks] = np.clip(w[ks] - scale * s.x[n_inputs + graph.targets[ks]], *bounds_of(graph, ks))
         slot = s.clock[0] % p.window
         s.x[:] += p.window * spikes - s.count
         s.count[:] += spikes.astype(np.int64) - s.history[slot]

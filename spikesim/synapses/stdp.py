@@ -8,7 +8,7 @@ import numba as nb
 import numpy as np
 
 from spikesim.families import Synapses
-from spikesim.graph import column_synapses, row_synapses
+from spikesim.graph import bounds_of, column_synapses, row_synapses
 from spikesim.params import DT, Param
 from spikesim.synapses.base import LEARNING_RATE, bounded
 
@@ -102,8 +102,9 @@ class STDP(Synapses):
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        indptr, targets, sources = graph.indptr, graph.targets, graph.sources
-        col_ptr, col_syn, lo, hi = graph.col_ptr, graph.col_syn, graph.lo, graph.hi
+        indptr, targets = graph.indptr, graph.targets
+        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
+        bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
         x_pre, x_post = s.x_pre, s.x_post
         rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
         decay_plus, decay_minus = p.decay_plus, p.decay_minus
@@ -111,18 +112,32 @@ class STDP(Synapses):
             x_pre[j] *= decay_plus
         for i in range(x_post.size):
             x_post[i] *= decay_minus
+        row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
         for a in range(n_fired):
             j = fired[a]
             x_pre[j] += a_plus
+            if not row_plastic[j]:
+                continue
             for k in range(indptr[j], indptr[j + 1]):
-                w[k] = bounded(w[k] + rate * x_post[targets[k]], lo[k], hi[k])
+                b = bound_id[k]
+                w[k] = bounded(w[k] + rate * x_post[targets[k]], bound_lo[b], bound_hi[b])
+        low, high = graph.plastic_bounds[0], graph.plastic_bounds[1]
+        shared = low == low  # all plastic synapses share their bounds (not NaN)
         for a in range(n_fired):
             if fired[a] >= n_inputs:
                 i = fired[a] - n_inputs
                 x_post[i] += a_minus
-                for c in range(col_ptr[i], col_ptr[i + 1]):
-                    k = col_syn[c]
-                    w[k] = bounded(w[k] + rate * x_pre[sources[k]], lo[k], hi[k])
+                # frozen synapses (listed after the plastic ones) cannot move; in a column the
+                # synapses are scattered over memory, so read as little per synapse as possible
+                if shared:
+                    for c in range(col_ptr[i], col_ptr[i] + col_plastic[i]):
+                        k = col_syn[c]
+                        w[k] = bounded(w[k] + rate * x_pre[col_src[c]], low, high)
+                else:
+                    for c in range(col_ptr[i], col_ptr[i] + col_plastic[i]):
+                        k = col_syn[c]
+                        b = bound_id[k]
+                        w[k] = bounded(w[k] + rate * x_pre[col_src[c]], bound_lo[b], bound_hi[b])
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
@@ -132,7 +147,7 @@ class STDP(Synapses):
         s.x_post[:] *= p.decay_minus
         s.x_pre[pre] += p.a_plus
         ks = row_synapses(graph.indptr, pre)
-        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_post[graph.targets[ks]], graph.lo[ks], graph.hi[ks])
+        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_post[graph.targets[ks]], *bounds_of(graph, ks))
         s.x_post[post] += p.a_minus
         ks = column_synapses(graph, post)
-        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_pre[graph.sources[ks]], graph.lo[ks], graph.hi[ks])
+        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_pre[graph.sources[ks]], *bounds_of(graph, ks))
