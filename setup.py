@@ -33,6 +33,7 @@ setup(
         "matplotlib>=3.7",
         "tqdm>=4.60",
     ],
+    entry_points={"console_scripts": ["spikesim = spikesim.cli:main"]},
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
         "bench": ["brian2>=2.5"],

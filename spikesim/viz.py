@@ -1,0 +1,497 @@
+"""Plots of spike logs, weights, runs and searches.
+
+Every function returns a :class:`matplotlib.figure.Figure` and, given
+``path``, also saves it as a PNG. Figures are drawn on the Agg canvas
+without pyplot, so plotting needs no display and leaves no global state;
+matplotlib is imported only when a function is called, so ``import
+spikesim.viz`` stays light.
+
+The plots only read results (a run directory, its ``arrays.npz``, a
+search's ``generations.jsonl``) and arrays; they never run a network.
+
+Examples
+--------
+>>> import numpy as np
+>>> from spikesim import viz
+>>> rng = np.random.default_rng(0)
+>>> log = rng.random((200, 12)) < 0.05          # 200 steps, 4 inputs + 8 body neurons
+>>> fig = viz.spike_raster(log, n_inputs=4, n_outputs=2)
+>>> fig.axes[0].get_xlabel()
+'time (ms)'
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "firing_rates", "fitness_per_generation", "game_trajectory", "learning_curve", "plot_run", "read_generations",
+    "spike_activity_3d", "spike_raster", "weight_histogram", "weight_matrix",
+]  # fmt: skip
+
+#: Colours of the three groups of neurons.
+GROUP_COLORS = {"inputs": "tab:gray", "body": "tab:blue", "outputs": "tab:red"}
+
+
+# --------------------------------------------------------------------------- helpers
+def _figure(figsize: tuple[float, float] = (7.0, 4.0)) -> "Figure":
+    """A figure on an Agg canvas (no pyplot, no display)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _finish(fig: "Figure", path: "str | os.PathLike[str] | None") -> "Figure":
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png", dpi=100)
+    return fig
+
+
+def _groups(n_total: int, n_inputs: int, n_outputs: int) -> list[tuple[str, int, int]]:
+    """(name, first, stop) of the inputs, the body neurons that are not
+    outputs, and the outputs; empty groups left out."""
+    if not 0 <= n_inputs <= n_total or not 0 <= n_outputs <= n_total - n_inputs:
+        raise ValueError(
+            f"n_inputs ({n_inputs}) and n_outputs ({n_outputs}) must fit in the {n_total} neurons of the log"
+        )
+    bounds = [("inputs", 0, n_inputs), ("body", n_inputs, n_total - n_outputs), ("outputs", n_total - n_outputs, n_total)]
+    return [(name, a, b) for name, a, b in bounds if b > a]
+
+
+def _spike_log(spike_log: Any) -> np.ndarray:
+    log = np.asarray(spike_log)
+    if log.ndim != 2:
+        raise ValueError(f"a spike log must be 2-D (steps, neurons); got shape {log.shape}")
+    return log != 0
+
+
+def _moving_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at every index (fewer at the start)."""
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    idx = np.arange(1, len(values) + 1)
+    start = np.maximum(idx - window, 0)
+    return (sums[idx] - sums[start]) / (idx - start)
+
+
+def _run(run: Any):
+    """A :class:`spikesim.Run` from a run directory or a Run."""
+    from spikesim.training import Run, read_run
+
+    return run if isinstance(run, Run) else read_run(run)
+
+
+# --------------------------------------------------------------------------- spikes
+def spike_raster(
+    spike_log: Any,
+    n_inputs: int = 0,
+    n_outputs: int = 0,
+    dt: float = 1.0,
+    title: str = "Spike raster",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """A raster of a spike log: one dot per spike, time across, neuron up.
+
+    Parameters
+    ----------
+    spike_log
+        Array (steps, neurons), non-zero where a neuron spiked: the network's
+        ``spike_log`` (inputs first, the outputs last).
+    n_inputs, n_outputs
+        The sizes of the first and last groups, drawn in their own colours
+        (inputs grey, body blue, outputs red) and separated by lines.
+    dt
+        Milliseconds per step.
+    """
+    log = _spike_log(spike_log)
+    fig = _figure()
+    ax = fig.add_subplot()
+    groups = _groups(log.shape[1], n_inputs, n_outputs)
+    for name, first, stop in groups:
+        steps, neurons = np.nonzero(log[:, first:stop])
+        ax.scatter(steps * dt, neurons + first, s=4, marker="|" if log.shape[0] > 300 else "o",
+                   color=GROUP_COLORS[name], label=f"{name} ({stop - first})")  # fmt: skip
+    for _, first, _ in groups[1:]:
+        ax.axhline(first - 0.5, color="black", linewidth=0.5)
+    ax.set_xlim(-0.5 * dt, log.shape[0] * dt)
+    ax.set_ylim(-0.5, log.shape[1] - 0.5)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("neuron")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize="small")
+    return _finish(fig, path)
+
+
+def firing_rates(
+    spike_log: Any,
+    n_inputs: int = 0,
+    n_outputs: int = 0,
+    dt: float = 1.0,
+    bin_steps: int | None = None,
+    title: str = "Firing rates",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """Mean firing rate of each group of neurons (inputs, body, outputs)
+    over time, in bins of ``bin_steps`` steps (default: about 50 bins).
+
+    The rate of a group in a bin is its number of spikes divided by its
+    number of neurons and by the bin's duration, in Hz.
+    """
+    log = _spike_log(spike_log)
+    n_steps = log.shape[0]
+    if bin_steps is None:
+        bin_steps = max(1, n_steps // 50)
+    if bin_steps < 1:
+        raise ValueError(f"bin_steps must be >= 1; got {bin_steps}")
+    n_bins = max(1, math.ceil(n_steps / bin_steps))
+    edges = np.minimum(np.arange(n_bins + 1) * bin_steps, n_steps)
+    widths_s = np.diff(edges) * dt / 1000.0
+    centres = (edges[:-1] + edges[1:]) / 2 * dt
+    fig = _figure()
+    ax = fig.add_subplot()
+    for name, first, stop in _groups(log.shape[1], n_inputs, n_outputs):
+        counts = np.add.reduceat(log[:, first:stop].sum(axis=1), edges[:-1]) if n_steps else np.zeros(n_bins)
+        rates = counts / ((stop - first) * np.where(widths_s > 0, widths_s, np.inf))
+        ax.plot(centres, rates, color=GROUP_COLORS[name], label=f"{name} ({stop - first})")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.set_title(f"{title} (bins of {bin_steps * dt:g} ms)")
+    ax.legend(loc="upper right", fontsize="small")
+    return _finish(fig, path)
+
+
+def spike_activity_3d(
+    spike_logs: Any,
+    dt: float = 1.0,
+    n_inputs: int = 0,
+    title: str = "Spike activity per episode",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """Spikes of a stack of spike logs in 3-D: time, neuron and episode.
+
+    Parameters
+    ----------
+    spike_logs
+        Array (episodes, steps, neurons), e.g. ``run.arrays["spike_logs"]``
+        (the last tick of every episode).
+    n_inputs
+        Leave out the first ``n_inputs`` neurons (the inputs): only the
+        body neurons are drawn, numbered as in the log.
+    """
+    logs = np.asarray(spike_logs)
+    if logs.ndim != 3:
+        raise ValueError(f"spike_logs must be 3-D (episodes, steps, neurons); got shape {logs.shape}")
+    logs = logs[:, :, n_inputs:] != 0
+    fig = _figure((7.0, 5.5))
+    ax = fig.add_subplot(projection="3d")
+    episodes, steps, neurons = np.nonzero(logs)
+    ax.scatter(steps * dt, neurons + n_inputs, episodes, c=episodes, cmap="viridis", s=3, depthshade=False,
+               vmin=0, vmax=max(1, logs.shape[0] - 1))  # fmt: skip
+    ax.set_xlim(0, max(1, logs.shape[1]) * dt)
+    ax.set_ylim(n_inputs, n_inputs + max(1, logs.shape[2]))
+    ax.set_zlim(0, max(1, logs.shape[0] - 1))
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("neuron")
+    ax.set_zlabel("episode")
+    ax.set_title(title)
+    return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- weights
+def weight_matrix(
+    weights: Any,
+    n_inputs: int = 0,
+    title: str = "Weights",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """The weight matrix (pre-synaptic neuron down, post-synaptic across) as
+    an image, on a colour scale symmetric around 0 (negative weights are the
+    signed weights of inhibitory neurons). A line separates the inputs' rows
+    from the body's."""
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2:
+        raise ValueError(f"weights must be 2-D (pre, post); got shape {w.shape}")
+    fig = _figure((6.0, 6.0))
+    ax = fig.add_subplot()
+    limit = float(np.nanmax(np.abs(w))) if w.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    image = ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="weight")
+    if 0 < n_inputs < w.shape[0]:
+        ax.axhline(n_inputs - 0.5, color="black", linewidth=0.8)
+    ax.set_xlabel("post-synaptic neuron")
+    ax.set_ylabel("pre-synaptic neuron")
+    ax.set_title(title)
+    return _finish(fig, path)
+
+
+def weight_histogram(
+    weights: Any,
+    bins: int = 40,
+    include_zeros: bool = False,
+    title: str = "Weight distribution",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """A histogram of the weights: ``bins`` bars, of the non-zero entries
+    only (absent synapses are 0 in a matrix) unless ``include_zeros``."""
+    w = np.asarray(weights, dtype=float).ravel()
+    w = w[np.isfinite(w)]
+    if not include_zeros:
+        w = w[w != 0]
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.hist(w, bins=bins, color="tab:blue", edgecolor="white", linewidth=0.3)
+    ax.set_xlabel("weight")
+    ax.set_ylabel("synapses")
+    ax.set_title(f"{title} ({w.size} synapses)")
+    return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- runs
+def learning_curve(
+    run: Any,
+    key: str = "total_reward",
+    window: int | None = None,
+    title: str | None = None,
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """``key`` (the game's total reward by default) per episode of a run,
+    train and eval episodes marked apart, with a moving mean over the train
+    episodes.
+
+    Parameters
+    ----------
+    run
+        A run directory (see :func:`spikesim.read_run`), a
+        :class:`spikesim.Run`, or a sequence of episode records.
+    window
+        Episodes in the moving mean (default: a tenth of the train episodes,
+        at least 1).
+    """
+    if isinstance(run, (str, os.PathLike)) or hasattr(run, "episodes"):
+        loaded = _run(run)
+        records, config = loaded.episodes, loaded.config
+    else:
+        records, config = list(run), {}
+    fig = _figure()
+    ax = fig.add_subplot()
+    for phase, style in (("train", dict(color="tab:blue", marker=".", linewidth=0.8)),
+                         ("eval", dict(color="tab:orange", marker="s", linestyle="none"))):  # fmt: skip
+        rows = [r for r in records if r.get("phase") == phase and key in r]
+        if not rows:
+            continue
+        episodes = np.array([r["episode"] for r in rows])
+        values = np.array([float(r[key]) for r in rows])
+        ax.plot(episodes, values, label=phase, **style)
+        if phase == "train":
+            size = window or max(1, len(values) // 10)
+            ax.plot(episodes, _moving_mean(values, size), color="black", linewidth=1.5, label=f"moving mean ({size})")
+    if not records:
+        ax.text(0.5, 0.5, "no episodes", ha="center", va="center", transform=ax.transAxes)
+    name = (config.get("meta") or {}).get("experiment") or config.get("network") or "run"
+    ax.set_xlabel("episode")
+    ax.set_ylabel(key.replace("_", " "))
+    ax.set_title(title or f"Learning curve: {name}")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small")
+    return _finish(fig, path)
+
+
+def game_trajectory(
+    observations: Any,
+    actions: Any = None,
+    rewards: Any = None,
+    labels: Sequence[str] | None = None,
+    title: str = "Game trajectory",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """The observations of a game over its steps (one line per dimension),
+    and below them the actions and rewards when given.
+
+    Parameters
+    ----------
+    observations
+        Array (steps, dims) or (steps,), or a sequence of records (dicts)
+        holding the observation under ``"observation"``, ``"obs"`` or
+        ``"state"`` and optionally ``"action"`` and ``"reward"`` (used when
+        ``actions``/``rewards`` are not given).
+    labels
+        A name per dimension (default ``obs[i]``).
+    """
+    items = list(observations) if not isinstance(observations, np.ndarray) else None
+    if items and isinstance(items[0], Mapping):
+        key = next((k for k in ("observation", "obs", "state") if k in items[0]), None)
+        if key is None:
+            raise ValueError(f"records must hold 'observation', 'obs' or 'state'; got keys {sorted(items[0])}")
+        obs = np.array([np.ravel(r[key]) for r in items], dtype=float)
+        if actions is None and "action" in items[0]:
+            actions = [np.ravel(r["action"]) for r in items]
+        if rewards is None and "reward" in items[0]:
+            rewards = [r["reward"] for r in items]
+    else:
+        obs = np.asarray(observations, dtype=float)
+        obs = obs.reshape(len(obs), -1)
+    n_steps, n_dims = obs.shape
+    if labels is not None and len(labels) != n_dims:
+        raise ValueError(f"labels: expected {n_dims} names; got {len(labels)}")
+    labels = list(labels) if labels is not None else [f"obs[{i}]" for i in range(n_dims)]
+    extra = actions is not None or rewards is not None
+    fig = _figure((7.0, 5.5 if extra else 4.0))
+    axes = fig.subplots(2 if extra else 1, 1, sharex=True, squeeze=False)[:, 0]
+    steps = np.arange(n_steps)
+    for i in range(n_dims):
+        axes[0].plot(steps, obs[:, i], label=labels[i])
+    axes[0].set_ylabel("observation")
+    axes[0].set_title(title)
+    if n_dims <= 10:
+        axes[0].legend(loc="upper right", fontsize="small")
+    if extra:
+        ax = axes[1]
+        if actions is not None:
+            acts = np.array([np.ravel(a) for a in actions], dtype=float).reshape(len(actions), -1)
+            for i in range(acts.shape[1]):
+                ax.step(np.arange(len(acts)), acts[:, i], where="post", label="action" if acts.shape[1] == 1 else f"action[{i}]")
+        if rewards is not None:
+            ax.plot(np.arange(len(rewards)), np.asarray(rewards, dtype=float), color="tab:green", marker=".",
+                    linestyle="none", label="reward")  # fmt: skip
+        ax.set_ylabel("action / reward")
+        ax.legend(loc="upper right", fontsize="small")
+    axes[-1].set_xlabel("step")
+    return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- searches
+def read_generations(log: Any) -> list[dict]:
+    """The records of a search log: a ``generations.jsonl`` file (or a
+    directory holding one), one JSON object per line; a truncated last line
+    is skipped. A sequence of records is returned as a list."""
+    if not isinstance(log, (str, os.PathLike)):
+        return list(log)
+    path = Path(log)
+    if path.is_dir():
+        path = path / "generations.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no search log (generations.jsonl)")
+    lines = path.read_text().splitlines()
+    records = []
+    for number, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number != len(lines) - 1:
+                raise ValueError(f"{path}: line {number + 1} is not JSON") from None
+    return records
+
+
+def fitness_per_generation(
+    log: Any,
+    title: str = "Fitness per generation",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """The fitness of a search over its generations: the best fitness
+    (the record's ``best``, else the generation's maximum), the median, the
+    quartiles and the min-max range of the generation's fitnesses (failed
+    evaluations, None or NaN, left out).
+
+    Parameters
+    ----------
+    log
+        A ``generations.jsonl`` path, a directory holding one, or its
+        records: ``{"generation": g, "fitnesses": [...], "best": {"fitness":
+        f, ...}, ...}`` per generation.
+    """
+    records = read_generations(log)
+    generations, best, stats = [], [], []
+    for number, record in enumerate(records):
+        values = np.array([f for f in record.get("fitnesses", ()) if f is not None], dtype=float)
+        values = values[np.isfinite(values)]
+        generations.append(record.get("generation", number))
+        if values.size:
+            stats.append(np.percentile(values, [0, 25, 50, 75, 100]))
+        else:
+            stats.append(np.full(5, np.nan))
+        record_best = (record.get("best") or {}).get("fitness")
+        best.append(float(record_best) if record_best is not None else (values.max() if values.size else np.nan))
+    fig = _figure()
+    ax = fig.add_subplot()
+    g = np.array(generations, dtype=float)
+    s = np.array(stats).reshape(-1, 5)
+    ax.fill_between(g, s[:, 0], s[:, 4], color="tab:blue", alpha=0.15, label="min-max")
+    ax.fill_between(g, s[:, 1], s[:, 3], color="tab:blue", alpha=0.35, label="quartiles")
+    ax.plot(g, s[:, 2], color="tab:blue", marker=".", label="median")
+    ax.plot(g, best, color="tab:red", marker=".", label="best")
+    if not records:
+        ax.text(0.5, 0.5, "no generations", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- a run's set
+def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | None" = None) -> list[Path]:
+    """Write the plots of a run directory into ``out`` (default
+    ``run_dir/plots``) and return their paths.
+
+    Always the learning curve; with ``arrays.npz``, the raster and the
+    firing rates of the last episode's spike log, the 3-D activity of all
+    episodes, the weight matrix and the weight histogram; with a search log
+    (``generations.jsonl``), the fitness per generation (a search directory
+    needs no ``config.json``).
+    """
+    run_dir = Path(run_dir)
+    out = run_dir / "plots" if out is None else Path(out)
+    paths: list[Path] = []
+
+    def save(name: str, draw: Any, *args: Any, **kwargs: Any) -> None:
+        target = out / name
+        draw(*args, path=target, **kwargs)
+        paths.append(target)
+
+    search = (run_dir / "generations.jsonl").is_file()
+    if search:
+        name = None
+        if (run_dir / "search.json").is_file():
+            name = json.loads((run_dir / "search.json").read_text()).get("experiment")
+        fitness_title = "Fitness per generation" + (f": {name}" if name else "")
+        if not (run_dir / "config.json").is_file():
+            save("fitness.png", fitness_per_generation, run_dir, title=fitness_title)
+            return paths
+    run = _run(run_dir)
+    params = run.config.get("params", {})
+    n_inputs, n_outputs = int(params.get("n_inputs", 0)), int(params.get("n_outputs", 0))
+    dt = float(params.get("dt", 1.0))
+    save("learning_curve.png", learning_curve, run)
+    logs = run.arrays.get("spike_logs")
+    if logs is not None and logs.ndim == 3 and logs.shape[0] > 0:
+        last = logs[-1]
+        n_outputs = n_outputs if n_inputs + n_outputs <= last.shape[1] else 0
+        n_inputs = n_inputs if n_inputs <= last.shape[1] else 0
+        label = f"episode {run.episodes[-1]['episode']}" if len(run.episodes) == logs.shape[0] else "last episode"
+        save("spike_raster.png", spike_raster, last, n_inputs=n_inputs, n_outputs=n_outputs, dt=dt,
+             title=f"Spike raster, last tick of {label}")  # fmt: skip
+        save("firing_rates.png", firing_rates, last, n_inputs=n_inputs, n_outputs=n_outputs, dt=dt,
+             title=f"Firing rates, last tick of {label}")  # fmt: skip
+        save("spike_activity_3d.png", spike_activity_3d, logs, dt=dt, n_inputs=n_inputs)
+    weights = run.arrays.get("weights")
+    if weights is not None and weights.ndim == 2:
+        save("weights.png", weight_matrix, weights, n_inputs=n_inputs, title="Weights at the end of the run")
+        save("weight_histogram.png", weight_histogram, weights)
+    if search:
+        save("fitness.png", fitness_per_generation, run_dir, title=fitness_title)
+    return paths
