@@ -8,6 +8,8 @@ True
 4
 """
 from spikesim.experiments import xor
+from spikesim.experiments import cartpole, gym
+from spikesim.experiments.gym import experiment_for, network_for
 from spikesim.experiments.registry import Experiment, Outcome, get, mean_reward_per_step, mean_total_reward, names, register
 
 __all__ = ["Experiment", "Outcome", "get", "mean_reward_per_step", "mean_total_reward", "names", "register", "xor"]

@@ -1,0 +1,383 @@
+"""Any registered gymnasium environment, played through a spiking network.
+
+:class:`GymWrapper` chooses an input part that encodes the environment's
+observations and a readout whose output it decodes into the environment's
+actions, from the two spaces:
+
+====================  ===========================================================
+observation space     input part (keys it gets from the wrapper)
+====================  ===========================================================
+Box                   PopulationCode (n_inputs, obs_low, obs_high)
+Discrete              OneHot (n_inputs, n_states)
+MultiDiscrete         MultiOneHot (n_inputs, obs_nvec)
+MultiBinary           RateMap (n_inputs, state_rate_map)
+====================  ===========================================================
+
+====================  ===========================================================
+action space          readout -> action
+====================  ===========================================================
+Discrete(n)           TopAction over n groups -> the group's index
+Box                   NeuronRates, one group per dimension -> low + (high - low) * rate / full_rate
+MultiDiscrete(nvec)   NeuronRates, one group per value of each dimension -> each dimension's top group
+MultiBinary(n)        as MultiDiscrete([2] * n)
+====================  ===========================================================
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from spikesim.families import Inputs, Readout
+from spikesim.games.game import Game
+from spikesim.inputs import OneHot, PopulationCode, RateMap
+from spikesim.inputs.rates import RateInputs
+from spikesim.params import REQUIRED, ConfigError, Param
+from spikesim.readouts import NeuronRates, TopAction
+
+_ONE_HOT = {p.name: p for p in OneHot.PARAMS}
+
+
+class MultiOneHot(RateInputs):
+    """One group of inputs per value of each dimension of a discrete vector.
+
+    The observation is a vector of ``m`` integers, ``x_d`` in
+    ``range(obs_nvec[d])``. The inputs form ``N = sum(obs_nvec)`` contiguous
+    groups of ``g = n_inputs / N``, dimension by dimension (the groups of
+    dimension ``d`` start at group ``o_d = obs_nvec[0] + ... +
+    obs_nvec[d-1]``). The inputs of the groups ``o_d + x_d`` spike with
+    probability ``on_rate`` per step, all others with ``off_rate``.
+
+    Examples
+    --------
+    >>> inputs = MultiOneHot(n_inputs=5, obs_nvec=[2, 3], on_rate=0.5)
+    >>> inputs.rates([1, 0]).tolist()
+    [0.0, 0.5, 0.5, 0.0, 0.0]
+    """
+
+    PARAMS = (
+        Param("obs_nvec", "array", REQUIRED, "number of values of each dimension of a discrete observation vector", "[1, inf)"),
+        _ONE_HOT["on_rate"],
+        _ONE_HOT["off_rate"],
+    )
+
+    def check(self) -> None:
+        super().check()
+        nvec = np.ravel(self.obs_nvec)
+        if nvec.size == 0 or not all(float(n).is_integer() for n in nvec):
+            raise self.error("obs_nvec", "positive integers", repr(self.obs_nvec))
+        self.nvec = nvec.astype(np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.nvec)[:-1]])
+        total = int(self.nvec.sum())
+        if self.n_inputs % total:
+            raise self.error("n_inputs", f"a multiple of sum(obs_nvec) = {total}", self.n_inputs)
+
+    def rates(self, state: Any) -> np.ndarray:
+        x = np.ravel(np.asarray(state))
+        if (
+            x.shape != self.nvec.shape
+            or not np.issubdtype(x.dtype, np.number)
+            or not all(float(v).is_integer() for v in x)
+            or (x < 0).any()
+            or (x >= self.nvec).any()
+        ):
+            raise ConfigError(
+                f"MultiOneHot: expects an observation of {self.nvec.size} integers below {self.nvec.tolist()}; got {state!r}"
+            )
+        g = self.n_inputs // int(self.nvec.sum())
+        rates = np.full(self.n_inputs, self.off_rate)
+        for start in (self.offsets + x.astype(np.int64)) * g:
+            rates[start : start + g] = self.on_rate
+        return rates
+
+
+class Decoder:
+    """How the readout's output becomes an environment action.
+
+    ``readout`` is the readout part class, ``space`` its output space (the
+    wrapper's ``action_space``), ``keys`` the network keys it needs, and
+    ``decoder(output, rng)`` the environment's action for an output (``rng``
+    breaks ties).
+    """
+
+    def __init__(self, readout: type, space: spaces.Space, keys: Mapping[str, Any] | None = None) -> None:
+        self.readout = readout
+        self.space = space
+        self.keys = dict(keys or {})
+
+    def __call__(self, output: Any, rng: np.random.Generator) -> Any:
+        return output
+
+
+class CustomDecoder(Decoder):
+    """A readout given by the user, with ``decode(output, rng) -> action``."""
+
+    def __init__(self, readout: type, space: spaces.Space, decode: Callable[[Any, np.random.Generator], Any] | None) -> None:
+        super().__init__(readout, space)
+        self.decode = decode
+
+    def __call__(self, output: Any, rng: np.random.Generator) -> Any:
+        return output if self.decode is None else self.decode(output, rng)
+
+
+class DiscreteDecoder(Decoder):
+    """Discrete(n, start): TopAction over ``n`` groups; the action is the
+    top group's index plus ``start``."""
+
+    def __init__(self, space: spaces.Discrete, outputs_per_group: int) -> None:
+        n = int(space.n)
+        super().__init__(TopAction, spaces.Discrete(n), {"n_actions": n, "n_outputs": n * outputs_per_group})
+        self.start = int(space.start)
+
+    def __call__(self, output: Any, rng: np.random.Generator) -> np.int64:
+        return np.int64(int(output) + self.start)
+
+
+class BoxDecoder(Decoder):
+    """Box: NeuronRates with one group per dimension; the rate ``r_d`` of
+    group ``d`` gives ``a_d = low_d + min(r_d / full_rate, 1) (high_d - low_d)``
+    (rounded for an integer Box)."""
+
+    def __init__(self, space: spaces.Box, outputs_per_group: int, full_rate: float, clip: float) -> None:
+        self.low, self.high = _finite(space.low, clip), _finite(space.high, clip)
+        n = self.low.size
+        super().__init__(NeuronRates, spaces.Box(0.0, 1.0, (n,), np.float64), {"n_actions": n, "n_outputs": n * outputs_per_group})
+        self.full_rate = full_rate
+        self.shape, self.dtype = space.shape, space.dtype
+
+    def __call__(self, output: Any, rng: np.random.Generator) -> np.ndarray:
+        fraction = np.minimum(np.asarray(output, dtype=np.float64) / self.full_rate, 1.0)
+        action = self.low + fraction * (self.high - self.low)
+        if np.issubdtype(self.dtype, np.integer):
+            action = np.rint(action)
+        return action.reshape(self.shape).astype(self.dtype)
+
+
+class MultiDecoder(Decoder):
+    """MultiDiscrete(nvec) (and MultiBinary(n) as MultiDiscrete([2] * n)):
+    NeuronRates with one group per value of each dimension, dimension after
+    dimension; each dimension takes the value of its highest group rate
+    (plus its ``start``), a tie broken at random (one draw, only on a tie)."""
+
+    def __init__(self, space: spaces.MultiDiscrete | spaces.MultiBinary, outputs_per_group: int) -> None:
+        if isinstance(space, spaces.MultiBinary):
+            self.nvec, self.start = np.full(int(np.prod(space.shape)), 2), np.zeros(1, dtype=np.int64)
+        else:
+            self.nvec, self.start = np.ravel(space.nvec).astype(np.int64), np.ravel(space.start)
+        self.offsets = np.concatenate([[0], np.cumsum(self.nvec)[:-1]])
+        total = int(self.nvec.sum())
+        super().__init__(NeuronRates, spaces.Box(0.0, 1.0, (total,), np.float64), {"n_actions": total, "n_outputs": total * outputs_per_group})
+        self.shape, self.dtype = space.shape, space.dtype
+
+    def __call__(self, output: Any, rng: np.random.Generator) -> np.ndarray:
+        rates = np.asarray(output, dtype=np.float64)
+        values = np.array([_top(rates[o : o + n], rng) for o, n in zip(self.offsets, self.nvec)])
+        return (values + self.start).reshape(self.shape).astype(self.dtype)
+
+
+def _finite(bound: np.ndarray, clip: float) -> np.ndarray:
+    """``bound`` (flattened, float64) with infinite values, and float32-max
+    stand-ins for them (beyond 1e30), replaced by ``-clip``/``+clip``."""
+    bound = np.asarray(bound, dtype=np.float64).ravel()
+    unbounded = ~np.isfinite(bound) | (np.abs(bound) > 1e30)
+    return np.where(unbounded, np.sign(bound) * clip, bound)
+
+
+def _top(rates: np.ndarray, rng: np.random.Generator) -> int:
+    """The index of the highest rate; a tie is broken at random (one draw, only on a tie)."""
+    best = np.flatnonzero(rates == rates.max())
+    return int(best[0]) if best.size == 1 else int(best[rng.integers(best.size)])
+
+
+class GymWrapper(Game):
+    """A gymnasium environment played through a spiking network.
+
+    ``GymWrapper("Taxi-v4")`` makes the environment by id (``make_kwargs``
+    go to :func:`gymnasium.make`); an environment instance is used as given.
+    Observations pass through unchanged: the input part encodes them.
+    ``step(action)`` takes the readout's output (an element of the
+    wrapper's ``action_space``), decodes it into the environment's action
+    and steps the environment; ``reset(seed=)`` seeds the wrapper and the
+    environment alike.
+
+    The input part and the readout are chosen from the spaces (see the
+    module's tables); :meth:`network_parts` returns them and :attr:`params`
+    holds the keys they need (``n_inputs``, ``n_outputs``, ``n_actions``,
+    ``obs_low``, ``obs_high``, ``n_states``, ...), so a network built with
+    ``game=wrapper`` takes its sizes from the game. Box observation bounds
+    that are infinite (or beyond 1e30, float32's maximum standing for
+    infinity) become ``-obs_clip``/``+obs_clip``; infinite Box action bounds
+    become ``-action_clip``/``+action_clip``.
+
+    Parameters
+    ----------
+    env
+        A registered environment id, or an environment.
+    inputs
+        An input part class to use instead of the default one; give the keys
+        it needs in ``keys``. Needed for observation spaces the wrapper
+        cannot encode (Dict, Tuple, Text, Graph, ...).
+    readout, decode, action_space
+        A readout part class to use instead of the default one, with
+        ``decode(output, rng) -> action`` (default: the output is the
+        action) and the readout's output space (default: the environment's
+        action space).
+    keys
+        Network keys over the ones the wrapper derives.
+    make_kwargs
+        Keyword arguments of :func:`gymnasium.make` (with an id).
+    **params
+        The wrapper's declared parameters (``obs_clip``, ...).
+
+    Examples
+    --------
+    >>> game = GymWrapper("FrozenLake-v1")
+    >>> {family: cls.__name__ for family, cls in game.network_parts().items()}
+    {'inputs': 'OneHot', 'readout': 'TopAction'}
+    >>> game.params["n_states"], game.params["n_inputs"], game.params["n_actions"], game.params["n_outputs"]
+    (16, 16, 4, 16)
+    >>> obs, info = game.reset(seed=0)
+    >>> obs, game.step(2)[0] in range(16)
+    (0, True)
+    """
+
+    PARAMS = (
+        Param("obs_clip", "float", 5.0, "bound used for an infinite bound of a Box observation space: -obs_clip or +obs_clip", "(0, inf)"),
+        Param("action_clip", "float", 1.0, "bound used for an infinite bound of a Box action space: -action_clip or +action_clip", "(0, inf)"),
+        Param("inputs_per_dim", "int", 8, "inputs of a PopulationCode per Box observation dimension", "[1, inf)"),
+        Param("inputs_per_value", "int", 1, "inputs per discrete observation value (OneHot, MultiOneHot) or per MultiBinary bit", "[1, inf)"),
+        Param("outputs_per_group", "int", 4, "output neurons per readout group (an action, a Box dimension, a discrete value)", "[1, inf)"),
+        Param("full_rate", "float", 0.5, "group rate (spikes per neuron per step) that gives a Box action its high bound", "(0, 1]"),
+        Param("binary_rates", "array", (0.0, 0.5), "spike probabilities per step of a MultiBinary input for a bit 0 and a bit 1", "[0, 1]"),
+    )
+    PRESETS: dict[str, dict[str, Any]] = {}
+
+    def __init__(
+        self,
+        env: str | gym.Env,
+        *,
+        inputs: type | None = None,
+        readout: type | None = None,
+        decode: Callable[[Any, np.random.Generator], Any] | None = None,
+        action_space: spaces.Space | None = None,
+        keys: Mapping[str, Any] | None = None,
+        make_kwargs: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(None, **params)
+        if isinstance(env, str):
+            self.env_id = env
+            try:
+                self.env = gym.make(env, **dict(make_kwargs or {}))
+            except gym.error.Error as exc:
+                raise ConfigError(f"GymWrapper: cannot make the environment {env!r}: {exc}") from None
+        elif isinstance(env, gym.Env):
+            if make_kwargs:
+                raise ConfigError("GymWrapper: make_kwargs is for an environment id; the environment was given made")
+            self.env = env
+            self.env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
+        else:
+            raise ConfigError(f"GymWrapper: env expects a registered environment id or a gymnasium.Env; got {env!r}")
+        self.observation_space = self.env.observation_space
+        self.render_mode = self.env.render_mode
+        self.metadata = dict(getattr(self.env, "metadata", {}) or {})
+
+        derived: dict[str, Any] = {}
+        if inputs is None:
+            self.inputs_class, input_keys = self._encoder(self.observation_space)
+            derived.update(input_keys)
+        elif isinstance(inputs, type) and issubclass(inputs, Inputs):
+            self.inputs_class = inputs
+        else:
+            raise ConfigError(f"GymWrapper: inputs expects an Inputs part class; got {inputs!r}")
+        if readout is None:
+            if decode is not None or action_space is not None:
+                raise ConfigError("GymWrapper: decode and action_space go with a readout; pass readout= too")
+            self.decoder = self._decoder(self.env.action_space)
+        elif isinstance(readout, type) and issubclass(readout, Readout):
+            self.decoder = CustomDecoder(readout, action_space or self.env.action_space, decode)
+        else:
+            raise ConfigError(f"GymWrapper: readout expects a Readout part class; got {readout!r}")
+        derived.update(self.decoder.keys)
+        derived.update(keys or {})
+        self.action_space = self.decoder.space
+        self._derived = derived
+
+    # ------------------------------------------------------------------ choices
+    def _encoder(self, space: spaces.Space) -> tuple[type, dict[str, Any]]:
+        p = self._params
+        if isinstance(space, spaces.Box):
+            low, high = _finite(space.low, p["obs_clip"]), _finite(space.high, p["obs_clip"])
+            return PopulationCode, {"n_inputs": low.size * p["inputs_per_dim"], "obs_low": low, "obs_high": high}
+        if isinstance(space, spaces.Discrete):
+            self._no_start(space, "observation")
+            return OneHot, {"n_inputs": int(space.n) * p["inputs_per_value"], "n_states": int(space.n)}
+        if isinstance(space, spaces.MultiDiscrete):
+            self._no_start(space, "observation")
+            nvec = np.ravel(space.nvec).astype(np.float64)
+            return MultiOneHot, {"n_inputs": int(nvec.sum()) * p["inputs_per_value"], "obs_nvec": nvec}
+        if isinstance(space, spaces.MultiBinary):
+            n = int(np.prod(space.shape))
+            return RateMap, {"n_inputs": n * p["inputs_per_value"], "state_rate_map": [float(r) for r in p["binary_rates"]]}
+        raise ConfigError(
+            f"GymWrapper: cannot encode the observation space {space} of {self.env_id} "
+            "(Box, Discrete, MultiDiscrete and MultiBinary have default encoders); "
+            "pass inputs= (an Inputs part class that encodes its observations) and keys= (the values of its keys)"
+        )
+
+    def _decoder(self, space: spaces.Space) -> Decoder:
+        p = self._params
+        if isinstance(space, spaces.Discrete):
+            return DiscreteDecoder(space, p["outputs_per_group"])
+        if isinstance(space, spaces.Box):
+            return BoxDecoder(space, p["outputs_per_group"], p["full_rate"], p["action_clip"])
+        if isinstance(space, (spaces.MultiDiscrete, spaces.MultiBinary)):
+            return MultiDecoder(space, p["outputs_per_group"])
+        raise ConfigError(
+            f"GymWrapper: cannot decode actions of the space {space} of {self.env_id} "
+            "(Discrete, Box, MultiDiscrete and MultiBinary have default decoders); "
+            "pass readout= (a Readout part class), decode= (output, rng -> action) and action_space= (the readout's output space)"
+        )
+
+    def _no_start(self, space: spaces.Space, what: str) -> None:
+        if np.any(np.asarray(space.start) != 0):
+            raise ConfigError(
+                f"GymWrapper: the {what} space {space} of {self.env_id} does not start at 0, which the default "
+                "encoder needs; pass inputs= and keys="
+            )
+
+    # ------------------------------------------------------------------ game
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """The wrapper's parameters and the network keys its parts need."""
+        return MappingProxyType({**self._params, **self._derived})
+
+    def network_parts(self) -> dict[str, type]:
+        """The input part and the readout the wrapper chose: ``{"inputs": ..., "readout": ...}``."""
+        return {"inputs": self.inputs_class, "readout": self.decoder.readout}
+
+    def decode(self, output: Any) -> Any:
+        """The environment's action for a readout output."""
+        return self.decoder(output, self.np_random)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
+        super().reset(seed=seed)
+        return self.env.reset(seed=seed, options=options)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        if not self.action_space.contains(action):
+            raise ValueError(f"GymWrapper({self.env_id}): action {action!r} is not in the readout's space {self.action_space}")
+        obs, reward, terminated, truncated, info = self.env.step(self.decode(action))
+        return obs, float(reward), bool(terminated), bool(truncated), info
+
+    def render(self) -> Any:
+        return self.env.render()
+
+    def close(self) -> None:
+        self.env.close()
+
+    def __repr__(self) -> str:
+        return f"GymWrapper({self.env_id!r})"

@@ -1,0 +1,311 @@
+"""GymWrapper: encoders and decoders chosen from the spaces, networks playing
+gymnasium environments, and the gym:ENV_ID experiments."""
+from __future__ import annotations
+
+import doctest
+import pickle
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium import spaces
+from gymnasium.utils.env_checker import check_env
+
+from engines import compare_networks
+from spikesim import ConfigError, Network, experiments
+from spikesim.experiments import gym as gym_experiments
+from spikesim.experiments.gym import GymNetwork, experiment_for, feed_forward_mask, network_for
+from spikesim.games import GymWrapper, MultiOneHot
+from spikesim.games import gym_wrapper as wrapper_module
+from spikesim.inputs import OneHot, PopulationCode, RateMap
+from spikesim.readouts import NeuronRates, TopAction
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
+
+ENVS = ["Taxi-v4", "FrozenLake-v1", "MountainCar-v0", "CartPole-v1", "Pendulum-v1"]
+
+
+class Toy(gym.Env):
+    """A tiny environment with chosen spaces: the observation is drawn from
+    its space, every step pays 1 and the episode ends after 5 steps."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.actions: list = []
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.observation_space.seed(int(self.np_random.integers(2**31)))
+        self.t = 0
+        return self.observation_space.sample(), {}
+
+    def step(self, action):
+        assert self.action_space.contains(action), action
+        self.actions.append(action)
+        self.t += 1
+        return self.observation_space.sample(), 1.0, self.t >= 5, False, {}
+
+
+def test_default_parts_and_keys_from_the_spaces():
+    expected = {
+        "Taxi-v4": (OneHot, TopAction, {"n_inputs": 500, "n_states": 500, "n_actions": 6, "n_outputs": 24}),
+        "FrozenLake-v1": (OneHot, TopAction, {"n_inputs": 16, "n_states": 16, "n_actions": 4, "n_outputs": 16}),
+        "MountainCar-v0": (PopulationCode, TopAction, {"n_inputs": 16, "n_actions": 3, "n_outputs": 12}),
+        "CartPole-v1": (PopulationCode, TopAction, {"n_inputs": 32, "n_actions": 2, "n_outputs": 8}),
+        "Pendulum-v1": (PopulationCode, NeuronRates, {"n_inputs": 24, "n_actions": 1, "n_outputs": 4}),
+    }
+    for env_id, (inputs, readout, keys) in expected.items():
+        game = GymWrapper(env_id)
+        assert game.network_parts() == {"inputs": inputs, "readout": readout}
+        assert {k: game.params[k] for k in keys} == keys
+        assert game.observation_space == game.env.observation_space
+    cartpole = GymWrapper("CartPole-v1", obs_clip=3.0)
+    # the infinite velocity bounds become -+obs_clip; the finite ones are the space's (float32)
+    np.testing.assert_array_equal(cartpole.params["obs_low"], [np.float32(-4.8), -3.0, np.float32(-0.41887903), -3.0])
+    np.testing.assert_array_equal(cartpole.params["obs_high"], -cartpole.params["obs_low"])
+    mountain = GymWrapper("MountainCar-v0", inputs_per_dim=5, outputs_per_group=2)
+    assert mountain.params["n_inputs"] == 10 and mountain.params["n_outputs"] == 6
+    np.testing.assert_array_equal(mountain.params["obs_low"], np.float32([-1.2, -0.07]))
+    assert GymWrapper("FrozenLake-v1", inputs_per_value=3).params["n_inputs"] == 48
+    assert GymWrapper("Pendulum-v1").action_space == spaces.Box(0.0, 1.0, (1,), np.float64)
+
+
+@pytest.mark.parametrize("env_id", ENVS)
+def test_check_env(env_id):
+    check_env(GymWrapper(env_id), skip_render_check=True)
+
+
+def test_box_actions_map_rates_linearly_onto_the_bounds():
+    game = GymWrapper("Pendulum-v1", full_rate=0.5)  # torque in [-2, 2]
+    for rate, torque in ((0.0, -2.0), (0.125, -1.0), (0.25, 0.0), (0.5, 2.0), (0.9, 2.0)):
+        action = game.decode(np.array([rate]))
+        assert action.dtype == np.float32 and action.shape == (1,) and action[0] == torque
+    # an unbounded action dimension spans -action_clip .. +action_clip
+    toy = GymWrapper(Toy(spaces.Discrete(2), spaces.Box(np.array([-np.inf, 0.0]), np.array([np.inf, 10.0]))), action_clip=3.0)
+    np.testing.assert_allclose(toy.decode(np.array([0.25, 0.25])), [0.0, 5.0])
+    check_env(toy, skip_render_check=True)
+
+
+def test_discrete_actions_shift_by_the_space_start():
+    toy = GymWrapper(Toy(spaces.Discrete(3), spaces.Discrete(4, start=-1)))
+    assert toy.action_space == spaces.Discrete(4) and toy.params["n_actions"] == 4
+    toy.reset(seed=0)
+    toy.step(0)
+    toy.step(3)
+    assert toy.env.actions == [-1, 2]
+
+
+def test_multi_discrete_and_multi_binary_spaces():
+    toy = GymWrapper(Toy(spaces.MultiDiscrete([2, 3]), spaces.MultiDiscrete([3, 2])), inputs_per_value=2)
+    assert toy.network_parts() == {"inputs": MultiOneHot, "readout": NeuronRates}
+    assert toy.params["n_inputs"] == 10 and toy.params["obs_nvec"].tolist() == [2, 3]
+    assert toy.params["n_actions"] == 5 and toy.params["n_outputs"] == 20
+    assert toy.action_space == spaces.Box(0.0, 1.0, (5,), np.float64)
+    # groups: dimension 0 values 0, 1, 2; dimension 1 values 0, 1
+    assert toy.decode(np.array([0.1, 0.3, 0.2, 0.5, 0.0])).tolist() == [1, 0]
+    ties = {tuple(toy.decode(np.zeros(5)).tolist()) for _ in range(200)}
+    assert ties == {(a, b) for a in range(3) for b in range(2)}  # silent: every value by a fair draw
+    check_env(toy, skip_render_check=True)
+    inputs = MultiOneHot(n_inputs=10, obs_nvec=[2, 3], on_rate=0.5, off_rate=0.1)
+    assert inputs.rates([1, 2]).tolist() == [0.1, 0.1, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.5, 0.5]
+    binary = GymWrapper(Toy(spaces.MultiBinary(3), spaces.MultiBinary(2)))
+    assert binary.network_parts() == {"inputs": RateMap, "readout": NeuronRates}
+    assert binary.params["n_inputs"] == 3 and binary.params["state_rate_map"] == [0.0, 0.5]
+    assert binary.decode(np.array([0.2, 0.1, 0.0, 0.3])).tolist() == [0, 1]
+    check_env(binary, skip_render_check=True)
+
+
+def test_multi_one_hot_errors():
+    with pytest.raises(ConfigError, match="MultiOneHot: key 'n_inputs' expects a multiple of sum\\(obs_nvec\\) = 5; got 6"):
+        MultiOneHot(n_inputs=6, obs_nvec=[2, 3])
+    with pytest.raises(ConfigError, match="MultiOneHot: key 'obs_nvec' expects positive integers"):
+        MultiOneHot(n_inputs=5, obs_nvec=[2.5, 2.5])
+    inputs = MultiOneHot(n_inputs=5, obs_nvec=[2, 3])
+    for bad in ([2, 0], [0, -1], [0], [0.5, 1]):
+        with pytest.raises(ConfigError, match="expects an observation of 2 integers below \\[2, 3\\]"):
+            inputs.rates(bad)
+
+
+def test_unsupported_spaces_say_what_to_pass():
+    with pytest.raises(ConfigError, match="cannot encode the observation space Tuple.* of Blackjack-v1.*pass inputs="):
+        GymWrapper("Blackjack-v1")
+    with pytest.raises(ConfigError, match="cannot decode actions of the space Tuple.*pass readout="):
+        GymWrapper(Toy(spaces.Discrete(2), spaces.Tuple((spaces.Discrete(2), spaces.Discrete(2)))))
+    with pytest.raises(ConfigError, match="does not start at 0"):
+        GymWrapper(Toy(spaces.Discrete(3, start=1), spaces.Discrete(2)))
+    with pytest.raises(ConfigError, match="cannot make the environment 'NoSuchGame-v0'"):
+        GymWrapper("NoSuchGame-v0")
+    with pytest.raises(ConfigError, match="env expects a registered environment id or a gymnasium.Env"):
+        GymWrapper(3)
+    with pytest.raises(ConfigError, match="inputs expects an Inputs part class"):
+        GymWrapper("CartPole-v1", inputs=TopAction)
+    with pytest.raises(ConfigError, match="readout expects a Readout part class"):
+        GymWrapper("CartPole-v1", readout=OneHot)
+    with pytest.raises(ConfigError, match="pass readout= too"):
+        GymWrapper("CartPole-v1", decode=lambda output, rng: output)
+    with pytest.raises(ConfigError, match="make_kwargs is for an environment id"):
+        GymWrapper(gym.make("CartPole-v1"), make_kwargs={"render_mode": None})
+    with pytest.raises(ConfigError, match="key 'obs_clip' expects a number in \\(0, inf\\); got -1"):
+        GymWrapper("CartPole-v1", obs_clip=-1.0)
+
+
+def blackjack_rates(state) -> np.ndarray:
+    """Blackjack's (player sum, dealer card, usable ace) as 45 input rates."""
+    rates = np.zeros(45)
+    player, dealer, ace = state
+    rates[[player, 32 + dealer, 43 + ace]] = 0.5
+    return rates
+
+
+def test_a_given_encoder_plays_an_unsupported_space():
+    game = GymWrapper("Blackjack-v1", inputs=RateMap, keys={"n_inputs": 45, "state_rate_map": blackjack_rates})
+    assert game.network_parts()["inputs"] is RateMap and game.params["n_inputs"] == 45
+    net = network_for(game, seed=0)
+    state, _ = game.reset(seed=0)
+    for _ in range(20):
+        action = net.tick(state)
+        state, reward, terminated, truncated, _ = game.step(action)
+        net.reward(state, action, None, reward)
+        if terminated or truncated:
+            state, _ = game.reset()
+
+
+def test_a_given_readout_and_decoder():
+    game = GymWrapper("CartPole-v1", readout=NeuronRates, decode=lambda rates, rng: int(rates[1] > rates[0]),
+                      action_space=spaces.Box(0.0, 1.0, (2,), np.float64), keys={"n_outputs": 2})  # fmt: skip
+    assert game.network_parts()["readout"] is NeuronRates and game.params["n_outputs"] == 2
+    game.reset(seed=0)
+    assert game.decode(np.array([0.2, 0.4])) == 1
+    game.step(np.array([0.4, 0.2]))
+    with pytest.raises(ValueError, match="is not in the readout's space"):
+        game.step(1)
+
+
+def test_reset_seeds_the_environment_and_the_wrapper():
+    a, b = GymWrapper("FrozenLake-v1"), gym.make("FrozenLake-v1")
+    for seed in range(3):
+        assert a.reset(seed=seed)[0] == b.reset(seed=seed)[0]
+        for action in (1, 2, 2, 1, 0, 3):
+            ours, theirs = a.step(np.int64(action)), b.step(action)
+            assert ours[:4] == theirs[:4]
+            if theirs[2] or theirs[3]:
+                break
+    toy = GymWrapper(Toy(spaces.Discrete(2), spaces.MultiDiscrete([2, 2])))
+    toy.reset(seed=7)
+    first = [toy.decode(np.zeros(4)).tolist() for _ in range(10)]
+    toy.reset(seed=7)
+    assert [toy.decode(np.zeros(4)).tolist() for _ in range(10)] == first
+
+
+@pytest.mark.parametrize("env_id", ENVS)
+def test_default_network_plays_valid_actions(env_id):
+    game = GymWrapper(env_id)
+    net = network_for(game, seed=1)
+    assert (net.n_inputs, net.n_outputs) == (game.params["n_inputs"], game.params["n_outputs"])
+    assert net.n_neurons == net.config["n_hidden"] + net.n_outputs == 20 + net.n_outputs
+    assert isinstance(net.inputs, game.network_parts()["inputs"]) and isinstance(net.readout, game.network_parts()["readout"])
+    steps, body_spikes = 0, 0
+    for episode in range(3):
+        net.reset()
+        state, _ = game.reset(seed=episode)
+        for _ in range(25):
+            action = net.tick(state)
+            body_spikes += int(net.spike_log[:, net.n_inputs :].sum())
+            assert game.action_space.contains(action) and game.env.action_space.contains(game.decode(action))
+            state_next, reward, terminated, truncated, _ = game.step(action)
+            net.reward(state, action, state_next, reward)
+            state, steps = state_next, steps + 1
+            if terminated or truncated:
+                break
+    assert steps >= 3 and body_spikes > 0
+
+
+def rollout(env_id: str, n: int, seed: int) -> tuple[list, list]:
+    """States and rewards of ``n`` steps of random play, reset when an episode ends."""
+    env = gym.make(env_id)
+    env.action_space.seed(seed)
+    state, _ = env.reset(seed=seed)
+    states, rewards = [], []
+    for _ in range(n):
+        states.append(state)
+        state, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+        rewards.append(float(reward))
+        if terminated or truncated:
+            state, _ = env.reset()
+    return states, rewards
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "FrozenLake-v1"])
+def test_both_engines_agree(env_id):
+    game = GymWrapper(env_id)
+    states, rewards = rollout(env_id, 25, seed=3)
+    numba, numpy = compare_networks(lambda engine: network_for(game, seed=4, engine=engine), states, rewards)
+    assert numba.w.shape == numpy.w.shape
+
+
+def test_network_keys_masks_and_sizes():
+    game = GymWrapper("MountainCar-v0")
+    net = network_for(game, seed=0, n_hidden=6)
+    assert net.n_neurons == 18 and net.config["n_hidden"] == 6
+    np.testing.assert_array_equal(net.config["matrix_mask"], feed_forward_mask(16, 6, 12))
+    # only feed-forward synapses: inputs -> hidden, hidden -> outputs
+    matrix = net.matrix != 0
+    assert not matrix[:16, 6:].any() and not matrix[16:22, :6].any() and not matrix[22:].any()
+    sparse = network_for(game, seed=0, hidden_connection_probability=0.5, skip_connections=True)
+    mask = sparse.config["matrix_mask"]
+    assert mask[:16, 20:].all() and 0.35 < mask[:16, :20].mean() < 0.65
+    np.testing.assert_array_equal(network_for(game, seed=0, hidden_connection_probability=0.5).config["matrix_mask"][:16, :20], mask[:16, :20])
+    with pytest.raises(ConfigError, match="key 'n_hidden' expects n_neurons - n_outputs \\(8\\) when n_neurons is given; got 3"):
+        network_for(game, n_neurons=20, n_hidden=3)
+    with pytest.raises(ConfigError, match="key 'n_hidden' expects an integer in \\[0, inf\\); got -2"):
+        network_for(game, n_hidden=-2)
+    with pytest.raises(ConfigError, match="network_class: expects a GymWrapper"):
+        network_for(object())
+    with pytest.raises(ConfigError, match="missing required key"):
+        GymNetwork(parts=network_for(game, seed=0).__class__.parts)  # no game: no sizes
+
+
+def test_pickle_save_and_load_continue_identically(tmp_path):
+    game = GymWrapper("CartPole-v1")
+    states, rewards = rollout("CartPole-v1", 6, seed=0)
+    net = network_for(game, seed=2)
+    for state, reward in zip(states[:3], rewards[:3]):
+        net.reward(state, net.tick(state), None, reward)
+    twin = pickle.loads(pickle.dumps(net))
+    assert type(twin).__name__ == "GymNetwork[CartPole-v1]" and type(twin) is type(net)
+    net.save(tmp_path / "net")
+    loaded = Network.load(tmp_path / "net")
+    assert isinstance(loaded, GymNetwork)
+    for state, reward in zip(states[3:], rewards[3:]):
+        actions = [n.tick(state) for n in (net, twin, loaded)]
+        assert actions[0] == actions[1] == actions[2]
+        np.testing.assert_array_equal(net.spike_log, twin.spike_log)
+        np.testing.assert_array_equal(net.spike_log, loaded.spike_log)
+        for n in (net, twin, loaded):
+            n.reward(state, actions[0], None, reward)
+    np.testing.assert_array_equal(net.w, loaded.w)
+
+
+def test_experiment_for_an_environment():
+    experiment = experiment_for("CartPole-v1")
+    assert experiment.name == "gym:CartPole-v1" and "gym:CartPole-v1" not in experiments.names()
+    assert experiment.metric is experiments.mean_total_reward and experiment.len_episode == 500
+    assert experiment.network.parts["inputs"] is PopulationCode and experiment.network.parts["readout"] is TopAction
+    assert {"obs_clip", "n_hidden", "max_rate", "tau_m", "learning_rate"} <= set(experiment.namespace())
+    network, game = experiment.build({"n_hidden": 5, "obs_clip": 3.0, "learning_rate": 0.1}, seed=1)
+    assert network.n_neurons == 13 and network.config["learning_rate"] == 0.1
+    assert game.params["obs_clip"] == 3.0 and network.config["obs_low"][1] == -3.0
+    outcome = experiment.run(seed=1, episodes=1, eval_episodes=2, len_episode=30, progress=False)
+    steps = [r["steps"] for r in outcome.results.phase("eval")]
+    assert outcome.metric == np.mean([r["total_reward"] for r in outcome.results.phase("eval")]) == np.mean(steps)
+    assert experiment_for("Taxi-v4").len_episode == 200
+    assert experiments.experiment_for is experiment_for and experiments.network_for is network_for
+
+
+def test_docstrings_run():
+    assert doctest.testmod(wrapper_module).failed == 0
+    assert doctest.testmod(gym_experiments).failed == 0
