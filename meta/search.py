@@ -1,0 +1,310 @@
+"""``evolve``: a genetic search over an experiment's parameters, serial or
+on Ray, logged and checkpointed as JSON after every generation.
+
+A search directory::
+
+    out/
+        search.json        what is searched: the metagame, the population's settings
+        generations.jsonl  one line per finished generation
+        checkpoint.json    the population, its fitness cache and its generator's state
+
+Each line of ``generations.jsonl`` is ``{"generation": g, "genotypes": [...],
+"fitnesses": [...], "best": {"genotype": {...}, "fitness": f, "generation":
+g}, "errors": [{"index": i, "error": "..."}], "evaluations": n, "cache_hits":
+n, "wall_s": s}``; a failed genotype's fitness is ``null`` (the worst).
+``evolve(resume=out)`` continues from the last finished generation and ends
+where an uninterrupted search with the same seed would.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from spikesim.meta.backends import Evaluation, make_backend, tell_evaluations
+from spikesim.meta.metagames import EvolveNetwork, MetaGame, from_description
+from spikesim.meta.population import Population
+
+log = logging.getLogger("spikesim")
+
+SEARCH_FILE = "search.json"
+LOG_FILE = "generations.jsonl"
+CHECKPOINT_FILE = "checkpoint.json"
+
+
+@dataclass
+class Search:
+    """What :func:`evolve` returns."""
+
+    best: dict | None
+    records: list[dict]
+    population: Population
+    out: Path | None = None
+    backend: str = "serial"
+    info: dict = field(default_factory=dict)
+
+    @property
+    def best_genotype(self) -> dict | None:
+        return None if self.best is None else self.best["genotype"]
+
+    @property
+    def best_fitness(self) -> float | None:
+        return None if self.best is None else self.best["fitness"]
+
+
+def evolve(
+    experiment: Any = None,
+    constraints: Mapping[str, Any] | list | None = None,
+    population: int | Mapping[str, Any] | Population = 16,
+    generations: int | None = None,
+    backend: Any = "ray",
+    address: str | None = None,
+    out: str | os.PathLike | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    reruns: int = 1,
+    target: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    episodes: int | None = None,
+    len_episode: int | None = None,
+    eval_episodes: int | None = None,
+    resume: str | os.PathLike | None = None,
+    retries: int = 3,
+    on_generation: Callable[[dict], None] | None = None,
+    on_evaluation: Callable[[int, int, Evaluation], None] | None = None,
+) -> Search:
+    """Search an experiment's parameters with a genetic algorithm.
+
+    Parameters
+    ----------
+    experiment
+        An experiment's name or ``Experiment`` (fitness: its metric, see
+        :class:`EvolveNetwork`), or a metagame with ``get_fitness``.
+    constraints
+        Genes and their allowed values (see
+        :func:`spikesim.meta.constraints.resolve`); default: the metagame's
+        ``GENOTYPE_CONSTRAINTS`` or the experiment's default search space.
+    population
+        Genotypes per generation, or the :class:`Population`'s keyword
+        arguments (Spikey's names), or a :class:`Population`.
+    generations
+        Generations to run (default 10; with ``resume``: extends the search).
+    backend
+        ``"ray"`` (default), ``"serial"`` or a backend object.
+    address
+        A Ray cluster to join (default: ``RAY_ADDRESS``, else a new local one).
+    out
+        The search directory (logs and checkpoints); None keeps nothing.
+    seed
+        Seeds the population's generator and the experiment's runs.
+    workers
+        Ray actors (default: the cluster's CPUs).
+    reruns
+        Runs per genotype (seeds ``seed`` .. ``seed + reruns - 1``), averaged.
+    target
+        Stop when the best fitness reaches it.
+    overrides, episodes, len_episode, eval_episodes
+        Fixed parameters and the schedule of every run (see :class:`EvolveNetwork`).
+    resume
+        A search directory to continue from its last finished generation;
+        what is searched comes from its ``search.json`` (``experiment`` is
+        only needed for an experiment that is not registered).
+    retries
+        Retries of an evaluation whose Ray worker died.
+    on_generation
+        Called with each generation's record as it ends.
+    on_evaluation
+        Called with ``(done, total, evaluation)`` as each evaluation ends.
+
+    Examples
+    --------
+    >>> from spikesim.meta import NQueens, evolve
+    >>> search = evolve(NQueens(), population=50, generations=100, backend="serial", seed=1)
+    >>> search.best_fitness
+    28.0
+    """
+    if resume is not None:
+        game, pop, out = _resume(resume, experiment, generations)
+    else:
+        game = _metagame(experiment, constraints, overrides, seed, episodes, len_episode, eval_episodes)
+        pop = _population(population, game, constraints, generations, seed, reruns, target)
+        out = _new_directory(out, game, pop) if out is not None else None
+    records: list[dict] = _read_log(out) if out is not None else []
+    runner = make_backend(backend, workers=workers, address=address, retries=retries)
+    owned = runner is not backend
+    try:
+        while not pop.terminated:
+            record = _generation(pop, game, runner, on_evaluation)
+            records.append(record)
+            if out is not None:
+                _save(out, pop, record)
+            log.info("generation %d: best %s, %d evaluated, %d cached, %.1f s", record["generation"],
+                     record["best"] and record["best"]["fitness"], record["evaluations"], record["cache_hits"],
+                     record["wall_s"])  # fmt: skip
+            if on_generation is not None:
+                on_generation(record)
+    finally:
+        info = {"startup_s": getattr(runner, "startup_s", 0.0), "workers": getattr(runner, "workers", 1),
+                "lost": getattr(runner, "lost", 0)}  # fmt: skip
+        if owned:
+            runner.close()
+    return Search(pop._best_json(), records, pop, Path(out) if out is not None else None,
+                  getattr(runner, "name", "custom"), info)  # fmt: skip
+
+
+def _generation(pop: Population, game: Any, runner: Any, on_evaluation: Callable | None) -> dict:
+    start = time.perf_counter()
+    jobs = [(g, r) for g in pop.pending() for r in range(pop.n_reruns)]
+    finished = [0]
+
+    def on_result(index: int, evaluation: Evaluation) -> None:
+        finished[0] += 1
+        if on_evaluation is not None:
+            on_evaluation(finished[0], len(jobs), evaluation)
+
+    evaluations = runner.map(game, jobs, on_result) if jobs else []
+    record = tell_evaluations(pop, jobs, evaluations)
+    record["wall_s"] = round(time.perf_counter() - start, 3)
+    return record
+
+
+def _metagame(experiment, constraints, overrides, seed, episodes, len_episode, eval_episodes) -> Any:
+    if experiment is None:
+        raise ValueError("evolve: give an experiment (a name, an Experiment or a metagame) or resume=DIR")
+    if hasattr(experiment, "get_fitness"):
+        if any(v is not None for v in (overrides, episodes, len_episode, eval_episodes)):
+            raise ValueError("evolve: overrides and the schedule apply to experiments, not to a metagame")
+        return experiment
+    return EvolveNetwork(experiment, constraints, overrides, seed, episodes, len_episode, eval_episodes)
+
+
+def _population(population, game, constraints, generations, seed, reruns, target) -> Population:
+    if isinstance(population, Population):
+        if population.game is None:
+            population.game = game
+        if generations is not None:
+            population.n_epoch = generations
+        return population
+    options = {"n_agents": population} if not isinstance(population, Mapping) else dict(population)
+    options.setdefault("n_epoch", 10 if generations is None else generations)
+    if generations is not None:
+        options["n_epoch"] = generations
+    options.setdefault("seed", seed)
+    options.setdefault("n_reruns", reruns)
+    if target is not None:
+        options.setdefault("target", target)
+    if constraints is not None and not isinstance(game, EvolveNetwork):
+        options.setdefault("constraints", constraints)
+    return Population(game=game, **options)
+
+
+def _describe(game: Any) -> dict:
+    if isinstance(game, MetaGame):
+        return game.describe()
+    cls = type(game)
+    return {"class": f"{cls.__module__}:{cls.__qualname__}", "config": None}
+
+
+def _new_directory(out, game, pop) -> Path:
+    out = Path(out)
+    if (out / LOG_FILE).exists() or (out / CHECKPOINT_FILE).exists():
+        raise FileExistsError(f"{out} already holds a search; continue it with resume={str(out)!r} or choose a new out")
+    out.mkdir(parents=True, exist_ok=True)
+    from spikesim import __version__
+
+    search = {
+        "metagame": _describe(game),
+        "experiment": getattr(game, "name", None),
+        "population": pop.settings(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "versions": {"spikesim": __version__, "python": platform.python_version(),
+                     "numpy": __import__("numpy").__version__},  # fmt: skip
+        "command": sys.argv,
+    }
+    _write_json(out / SEARCH_FILE, search)
+    (out / LOG_FILE).touch()
+    return out
+
+
+def _resume(directory, experiment, generations) -> tuple[Any, Population, Path]:
+    out = Path(directory)
+    if not (out / SEARCH_FILE).exists():
+        raise FileNotFoundError(f"{out} is not a search directory: it has no {SEARCH_FILE}")
+    search = json.loads((out / SEARCH_FILE).read_text())
+    description = search["metagame"]
+    if experiment is not None and hasattr(experiment, "get_fitness"):
+        game = experiment
+    elif description["class"].endswith(":EvolveNetwork"):
+        if isinstance(experiment, str) and experiment != description["config"]["experiment"]:
+            raise ValueError(f"{out} is a search of {description['config']['experiment']!r}, not of {experiment!r}")
+        game = EvolveNetwork.from_config(description["config"], None if isinstance(experiment, str) else experiment)
+    elif description.get("config") is None:
+        raise ValueError(f"{out}: the metagame {description['class']} cannot be rebuilt from JSON; pass it to resume")
+    else:
+        game = from_description(description)
+    pop = Population.from_settings(search["population"], game)
+    if (out / CHECKPOINT_FILE).exists():
+        pop.load_state(json.loads((out / CHECKPOINT_FILE).read_text()))
+        _repair_log(out, pop.generation, json.loads((out / CHECKPOINT_FILE).read_text()).get("last_record"))
+    else:
+        _repair_log(out, 0, None)
+    if generations is not None:
+        pop.n_epoch = int(generations)
+    log.info("resuming %s after generation %d", out, pop.generation)
+    return game, pop, out
+
+
+def _repair_log(out: Path, generations: int, last: dict | None) -> None:
+    """Keep the log's lines of the checkpoint's generations (a line written
+    after the checkpoint's generation is dropped; a missing last one is
+    restored from the checkpoint)."""
+    lines = [line for line in (out / LOG_FILE).read_text().splitlines() if line.strip()] if (out / LOG_FILE).exists() else []
+    kept = [line for line in lines if json.loads(line)["generation"] < generations]
+    if last is not None and (not kept or json.loads(kept[-1])["generation"] < last["generation"]):
+        kept.append(json.dumps(last))
+    if kept != lines:
+        (out / LOG_FILE).write_text("".join(line + "\n" for line in kept))
+
+
+def _read_log(out: Path) -> list[dict]:
+    path = out / LOG_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _save(out: Path, pop: Population, record: dict) -> None:
+    """Checkpoint first (with the record), then the log line: a kill between
+    the two is repaired on resume."""
+    _write_json(out / CHECKPOINT_FILE, {**pop.state_dict(), "last_record": record})
+    with open(out / LOG_FILE, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_search(directory: str | os.PathLike) -> dict:
+    """A search directory as plain data: ``search`` (search.json),
+    ``generations`` (the log's records) and ``checkpoint``."""
+    out = Path(directory)
+    checkpoint = out / CHECKPOINT_FILE
+    return {
+        "search": json.loads((out / SEARCH_FILE).read_text()),
+        "generations": _read_log(out),
+        "checkpoint": json.loads(checkpoint.read_text()) if checkpoint.exists() else None,
+    }
