@@ -1,0 +1,218 @@
+"""spikesim on the benchmark workloads W1, W2 and W3 (../shared/WORKLOADS.md).
+
+    python bench/workloads.py W1 [--ticks 100] [--repeats 3]
+    python bench/workloads.py W2 --n 100000 [--repeats 3]
+    python bench/workloads.py W3 [--duration 3600]
+
+Prints one JSON line. Run it through bench/run.py, which starts one process
+per measurement (so peak memory and compilation are those of the workload
+alone) and compares with Brian2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import statistics
+import sys
+import time
+
+T0 = time.perf_counter()
+
+import numpy as np  # noqa: E402
+
+import spikesim  # noqa: E402
+from spikesim import ActiveRLNetwork, RLNetwork, every_step_reward  # noqa: E402
+from spikesim.games.logic import logic_xor  # noqa: E402
+from spikesim.inputs import RateMap  # noqa: E402
+from spikesim.neurons import LIF, Izhikevich, Neuron  # noqa: E402
+from spikesim.readouts import Threshold  # noqa: E402
+from spikesim.rewards import MatchExpected  # noqa: E402
+from spikesim.synapses import DASTDP, MSTDPET, STDP  # noqa: E402
+from spikesim.weights import FixedInDegree, Manual  # noqa: E402
+
+PATTERNS = [np.array(p, dtype=np.int8) for p in ((0, 0), (0, 1), (1, 0), (1, 1))]
+NO_INPUT = np.zeros(1, dtype=np.int8)  # the state of the networks without inputs (W2, W3)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# ---------------------------------------------------------------------------- W1
+def w1_blocks(rng: np.random.Generator, shape: tuple) -> list:
+    """60 inputs -> 60 hidden -> 1 output, initial weights U(0, 0.2)."""
+    return [rng.uniform(0.0, 0.2, (60, 60)), rng.uniform(0.0, 0.2, (60, 1))]
+
+
+TAU_Z_W1 = -1.0 / math.log(1.0 - 0.04)  # z <- z * (1 - 0.04) per step
+
+
+class W1(ActiveRLNetwork):
+    """W1 "florian-xor": Spikey's neuron (v <- 0.95 v + input, threshold 16,
+    random firing 0.15), 30 of 60 inputs inhibitory, every synapse plastic with
+    reward-modulated STDP and an eligibility trace (MSTDPET with z decaying by
+    0.96 per step; W1 adds the pairing to z unscaled and learns at 0.025, so
+    learning_rate = 0.025 * tau_z), reward every step +1 when the pattern's
+    XOR is 1 and -1 otherwise."""
+
+    parts = {"inputs": RateMap, "neurons": Neuron, "weights": Manual, "synapses": MSTDPET,
+             "readout": Threshold, "rewarder": MatchExpected}  # fmt: skip
+    keys = {
+        "n_inputs": 60, "n_neurons": 61, "n_outputs": 1, "processing_time": 500,
+        "state_rate_map": [0.0, 0.08], "input_pct_inhibitory": 0.5,
+        "firing_threshold": 16.0, "potential_decay": 0.05, "refractory_period": 0, "prob_rand_fire": 0.15,
+        "matrix": w1_blocks, "max_weight": 5.0,
+        "learning_rate": 0.025 * TAU_Z_W1, "tau_z": TAU_Z_W1, "tau_plus": 20.0, "tau_minus": 20.0,
+        "expected_value": logic_xor, "continuous_rwd_action": every_step_reward, "action_threshold": 0.1,
+    }  # fmt: skip
+
+
+def run_w1(ticks: int, repeats: int, engine: str) -> dict:
+    net = W1(seed=0, engine=engine)
+    start = time.perf_counter()
+    net.tick(PATTERNS[0])
+    first = time.perf_counter() - start
+    for t in range(1, 20):  # warm-up
+        net.tick(PATTERNS[t % 4])
+    times, spikes = [], 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for t in range(ticks):
+            net.tick(PATTERNS[t % 4])
+            spikes += int(net.spike_log.sum())
+        times.append((time.perf_counter() - start) / ticks * 1000.0)
+    return {"workload": "W1", "n": 121, "ms_per_tick": statistics.median(times), "ms_per_tick_runs": times,
+            "run_s": statistics.median(times) * ticks / 1000.0, "compile_s": first, "spikes": spikes // repeats}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- W2
+class W2(RLNetwork):
+    """W2 "scaling": N LIF neurons (tau 20 ms, threshold 20 mV, reset 0, v0 ~
+    U(0, 20)), 100 recurrent synapses onto each (fixed in-degree), 80 %
+    excitatory (0.1 mV, plastic in [0, 0.2]) and 20 % inhibitory (-0.5 mV,
+    static), a background of Binomial(100, 0.021) events of 0.5 mV per neuron
+    per step, pair-based STDP (a_plus 0.001, a_minus -0.00105, tau 20 ms)."""
+
+    parts = {"inputs": RateMap, "neurons": LIF, "weights": FixedInDegree, "synapses": STDP, "readout": Threshold}
+    keys = {
+        "n_inputs": 0, "n_outputs": 1, "processing_time": 1000, "state_rate_map": [0.0],
+        "tau_m": 20.0, "resting_mv": 0.0, "reset_mv": 0.0, "firing_threshold": 20.0, "initial_mv": "uniform",
+        "background_sources": 100, "background_rate": 0.021, "background_mv": 0.5,
+        "in_degree": 100, "source": "body", "initial_weight": 0.1, "max_weight": 0.2,
+        "static_inhibitory": True, "inhibitory_weight": 0.5,
+        "learning_rate": 1.0, "a_plus": 0.001, "a_minus": -0.00105, "tau_plus": 20.0, "tau_minus": 20.0,
+        "action_threshold": 0.0,
+    }  # fmt: skip
+
+
+def w2_network(n: int, engine: str, seed: int = 0) -> W2:
+    polarities = np.ones(n)
+    polarities[int(0.8 * n) :] = -1.0
+    return W2(seed=seed, engine=engine, n_neurons=n, polarities=polarities)
+
+
+def run_w2(n: int, repeats: int, engine: str) -> dict:
+    start = time.perf_counter()
+    small = w2_network(200, engine)
+    small.tick(NO_INPUT)  # compile on a small network of the same parts
+    compile_s = time.perf_counter() - start
+    times, spikes = [], []
+    build = []
+    for r in range(repeats):
+        start = time.perf_counter()
+        net = w2_network(n, engine, seed=r)
+        build.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        net.tick(NO_INPUT)
+        times.append(time.perf_counter() - start)
+        spikes.append(int(net.spike_log[:, net.n_inputs :].sum()))
+        del net
+    run_s = statistics.median(times)
+    median_spikes = int(statistics.median(spikes))
+    return {"workload": "W2", "n": n, "run_s": run_s, "run_s_runs": times, "build_s": statistics.median(build),
+            "events_per_s": median_spikes * 100 / run_s, "rate_hz": median_spikes / n, "compile_s": compile_s,
+            "spikes": median_spikes}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- W3
+def izhikevich_matrix(rng: np.random.Generator, shape: tuple) -> np.ma.MaskedArray:
+    """Izhikevich (2007): 100 synapses out of each neuron, excitatory ones onto
+    any other neuron, inhibitory ones onto excitatory neurons only; weight 1."""
+    n_pre, n = shape
+    excitatory = int(0.8 * n)
+    present = np.zeros(shape, dtype=bool)
+    for j in range(n):
+        pool = np.delete(np.arange(n if j < excitatory else excitatory), j) if j < excitatory else np.arange(excitatory)
+        present[j, rng.choice(pool, 100, replace=False)] = True
+    return np.ma.MaskedArray(np.ones(shape), mask=~present)
+
+
+def izhikevich_bounds(n: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Excitatory weights plastic in [0, 4] mV; inhibitory ones fixed at 1 (sign -1)."""
+    low = np.zeros((n, n))
+    high = np.full((n, n), 4.0)
+    low[int(0.8 * n) :] = high[int(0.8 * n) :] = 1.0
+    return low, high
+
+
+class W3(RLNetwork):
+    """W3: Izhikevich's (2007) distal-reward network: 800 regular-spiking and
+    200 fast-spiking neurons, 100 synapses out of each, noise 13 (U - 0.5),
+    dopamine-modulated STDP with daspnet.m's per-step factors."""
+
+    parts = {"inputs": RateMap, "neurons": Izhikevich, "weights": Manual, "synapses": DASTDP, "readout": Threshold}
+    keys = {
+        "n_inputs": 0, "n_neurons": 1000, "n_outputs": 1, "processing_time": 1000, "state_rate_map": [0.0],
+        "neuron_type": "mix", "polarities": np.r_[np.ones(800), -np.ones(200)], "noise": 13.0,
+        "matrix": izhikevich_matrix, "min_weight": izhikevich_bounds()[0], "max_weight": izhikevich_bounds()[1],
+        "learning_rate": 1.0, "tau_plus": -1.0 / math.log(0.95), "tau_d": -1.0 / math.log(0.995),
+        "tau_c": -10.0 / math.log(0.99), "a_minus": -1.5, "action_threshold": 0.0,
+    }  # fmt: skip
+
+
+def run_w3(duration: int, engine: str) -> dict:
+    start = time.perf_counter()
+    net = W3(seed=0, engine=engine)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    net.tick(NO_INPUT)
+    first = time.perf_counter() - start
+    spikes = int(net.spike_log.sum())
+    start = time.perf_counter()
+    for _ in range(duration - 1):
+        net.tick(NO_INPUT)
+        spikes += int(net.spike_log.sum())
+    run_s = (time.perf_counter() - start) * duration / max(1, duration - 1)
+    excitatory = net.graph.lo < net.graph.hi
+    return {"workload": "W3", "n": 1000, "simulated_s": duration, "run_s": run_s, "hour_s": run_s * 3600 / duration,
+            "build_s": build, "compile_s": first, "spikes": spikes, "rate_hz": spikes / 1000 / duration,
+            "events_per_s": spikes * 100 / run_s, "mean_excitatory_weight": float(net.w[excitatory].mean())}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workload", choices=("W1", "W2", "W3"))
+    parser.add_argument("--n", type=int, default=1000, help="W2: number of neurons")
+    parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=3600, help="W3: simulated seconds")
+    parser.add_argument("--engine", choices=("numba", "numpy"), default="numba")
+    args = parser.parse_args()
+    if args.workload == "W1":
+        result = run_w1(args.ticks, args.repeats, args.engine)
+    elif args.workload == "W2":
+        result = run_w2(args.n, args.repeats, args.engine)
+    else:
+        result = run_w3(args.duration, args.engine)
+    result = {"sim": "spikesim", "mode": args.engine, **result, "peak_rss_mb": peak_rss_mb(),
+              "process_s": time.perf_counter() - T0, "version": spikesim.__version__,
+              "cache": os.environ.get("SPIKESIM_CACHE_DIR", "default")}  # fmt: skip
+    print(json.dumps(result))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
