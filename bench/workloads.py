@@ -3,6 +3,8 @@
     python bench/workloads.py W1 [--ticks 100] [--repeats 3]
     python bench/workloads.py W2 --n 100000 [--repeats 3]
     python bench/workloads.py W3 [--duration 3600]
+    python bench/workloads.py W1 --first-tick       # build and tick once: compile and start-up times
+    python bench/workloads.py compile [--networks 1000]
 
 Prints one JSON line. Run it through bench/run.py, which starts one process
 per measurement (so peak memory and compilation are those of the workload
@@ -77,15 +79,17 @@ def run_w1(ticks: int, repeats: int, engine: str) -> dict:
     first = time.perf_counter() - start
     for t in range(1, 20):  # warm-up
         net.tick(PATTERNS[t % 4])
-    times, spikes = [], 0
+    times, cpu, spikes = [], [], 0
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for t in range(ticks):
             net.tick(PATTERNS[t % 4])
-            spikes += int(net.spike_log.sum())
+            spikes += int(net.spike_log[:, net.n_inputs :].sum())
+        cpu.append(time.process_time() - start_cpu)
         times.append((time.perf_counter() - start) / ticks * 1000.0)
     return {"workload": "W1", "n": 121, "ms_per_tick": statistics.median(times), "ms_per_tick_runs": times,
-            "run_s": statistics.median(times) * ticks / 1000.0, "compile_s": first, "spikes": spikes // repeats}  # fmt: skip
+            "run_s": statistics.median(times) * ticks / 1000.0, "run_cpu_s": statistics.median(cpu),
+            "compile_s": first, "spikes": spikes // repeats}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- W2
@@ -119,20 +123,22 @@ def run_w2(n: int, repeats: int, engine: str) -> dict:
     small = w2_network(200, engine)
     small.tick(NO_INPUT)  # compile on a small network of the same parts
     compile_s = time.perf_counter() - start
-    times, spikes = [], []
+    times, cpu, spikes = [], [], []
     build = []
     for r in range(repeats):
         start = time.perf_counter()
         net = w2_network(n, engine, seed=r)
         build.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         net.tick(NO_INPUT)
+        cpu.append(time.process_time() - start_cpu)
         times.append(time.perf_counter() - start)
         spikes.append(int(net.spike_log[:, net.n_inputs :].sum()))
         del net
     run_s = statistics.median(times)
     median_spikes = int(statistics.median(spikes))
-    return {"workload": "W2", "n": n, "run_s": run_s, "run_s_runs": times, "build_s": statistics.median(build),
+    return {"workload": "W2", "n": n, "run_s": run_s, "run_s_runs": times, "run_cpu_s": statistics.median(cpu),
+            "build_s": statistics.median(build),
             "events_per_s": median_spikes * 100 / run_s, "rate_hz": median_spikes / n, "compile_s": compile_s,
             "spikes": median_spikes}  # fmt: skip
 
@@ -181,27 +187,62 @@ def run_w3(duration: int, engine: str) -> dict:
     net.tick(NO_INPUT)
     first = time.perf_counter() - start
     spikes = int(net.spike_log.sum())
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for _ in range(duration - 1):
         net.tick(NO_INPUT)
         spikes += int(net.spike_log.sum())
     run_s = (time.perf_counter() - start) * duration / max(1, duration - 1)
+    run_cpu_s = (time.process_time() - start_cpu) * duration / max(1, duration - 1)
     excitatory = net.graph.lo < net.graph.hi
     return {"workload": "W3", "n": 1000, "simulated_s": duration, "run_s": run_s, "hour_s": run_s * 3600 / duration,
+            "run_cpu_s": run_cpu_s,
             "build_s": build, "compile_s": first, "spikes": spikes, "rate_hz": spikes / 1000 / duration,
             "events_per_s": spikes * 100 / run_s, "mean_excitatory_weight": float(net.w[excitatory].mean())}  # fmt: skip
 
 
+def run_first_tick(workload: str, engine: str) -> dict:
+    """Import, build the workload's network and run its first tick: what a
+    new process pays before simulating (``start_s`` from process start)."""
+    net = {"W1": lambda: W1(seed=0, engine=engine), "W2": lambda: w2_network(1000, engine),
+           "W3": lambda: W3(seed=0, engine=engine)}[workload]()  # fmt: skip
+    state = PATTERNS[0] if workload == "W1" else NO_INPUT
+    start = time.perf_counter()
+    net.tick(state)
+    return {"workload": workload, "first_tick": True, "compile_s": time.perf_counter() - start,
+            "start_s": time.perf_counter() - T0}  # fmt: skip
+
+
+def run_compile(networks: int, engine: str) -> dict:
+    """Build ``networks`` W1 networks of the same parts in one process and run
+    a tick of each: the tick is compiled (and loaded) once."""
+    from spikesim import engine as engine_module
+
+    start = time.perf_counter()
+    for seed in range(networks):
+        W1(seed=seed, engine=engine, processing_time=10).tick(PATTERNS[seed % 4])
+    per_network = (time.perf_counter() - start) / networks
+    compiled = list(engine_module._compiled.values())
+    return {"workload": "compile", "networks": networks, "ms_per_network": per_network * 1000,
+            "combinations_compiled": len(compiled),
+            "signatures": sum(len(c.run_tick.signatures) for c in compiled)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("W1", "W2", "W3"))
+    parser.add_argument("workload", choices=("W1", "W2", "W3", "compile"))
     parser.add_argument("--n", type=int, default=1000, help="W2: number of neurons")
     parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--duration", type=int, default=3600, help="W3: simulated seconds")
     parser.add_argument("--engine", choices=("numba", "numpy"), default="numba")
+    parser.add_argument("--first-tick", action="store_true", help="only build the network and run one tick")
+    parser.add_argument("--networks", type=int, default=1000, help="compile: networks built in one process")
     args = parser.parse_args()
-    if args.workload == "W1":
+    if args.workload == "compile":
+        result = run_compile(args.networks, args.engine)
+    elif args.first_tick:
+        result = run_first_tick(args.workload, args.engine)
+    elif args.workload == "W1":
         result = run_w1(args.ticks, args.repeats, args.engine)
     elif args.workload == "W2":
         result = run_w2(args.n, args.repeats, args.engine)

@@ -19,6 +19,8 @@ Bounds ``lo <= w <= hi`` come in classes: synapse ``k`` has the bounds
 distinct bounds, so ``bound_id`` is one byte per synapse in most of them (a
 scattered read of it stays in cache where ``lo``/``hi`` arrays would not).
 ``graph.lo`` and ``graph.hi`` give the per-synapse arrays (computed).
+``row_bound[j]`` is the class shared by all synapses of row ``j`` (-1 when
+they differ), so passes over all synapses go row by row with scalar bounds.
 When all plastic synapses share their bounds, ``plastic_bounds`` holds
 them, and the column passes need not read ``bound_id`` at all.
 
@@ -54,6 +56,7 @@ class Graph(NamedTuple):
     col_src: np.ndarray  # (n_syn,) int32: their presynaptic neurons
     col_plastic: np.ndarray  # (n_post,) int64: plastic synapses at the start of each column
     row_plastic: np.ndarray  # (n_pre,) int8: 0 no plastic synapse in the row, 1 all plastic, 2 some
+    row_bound: np.ndarray  # (n_pre,) int64: bound class of all synapses of the row, -1 if they differ
     bound_id: np.ndarray  # (n_syn,) uint8, uint16 or uint32: bound class of each synapse
     bound_lo: np.ndarray  # (n_classes,) float64: lower bound of each class
     bound_hi: np.ndarray  # (n_classes,) float64: upper bound of each class
@@ -162,13 +165,19 @@ def graph_from_pairs(
     col_plastic = np.bincount(targets[~frozen], minlength=n_post).astype(np.int64)
     plastic_in_row = np.bincount(sources[~frozen], minlength=n_pre)
     row_plastic = np.where(plastic_in_row == 0, 0, np.where(plastic_in_row == np.diff(indptr), 1, 2)).astype(np.int8)
+    row_bound = np.full(n_pre, -1, dtype=np.int64)
+    filled = np.flatnonzero(np.diff(indptr) > 0)
+    if filled.size:
+        ids = bound_id.astype(np.int64)
+        first, last = np.minimum.reduceat(ids, indptr[filled]), np.maximum.reduceat(ids, indptr[filled])
+        row_bound[filled] = np.where(first == last, first, -1)
     plastic_classes = np.flatnonzero(bound_lo != bound_hi)
     plastic_bounds = np.full(2, np.nan)
     if len(plastic_classes) == 1:
         plastic_bounds[:] = bound_lo[plastic_classes[0]], bound_hi[plastic_classes[0]]
     return Graph(
         indptr, targets, sources, col_ptr, col_syn, sources[col_syn], col_plastic, row_plastic,
-        bound_id, bound_lo, bound_hi, plastic_bounds,
+        row_bound, bound_id, bound_lo, bound_hi, plastic_bounds,
     )  # fmt: skip
 
 

@@ -326,6 +326,22 @@ def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
 
 
+def cpu_key() -> str:
+    """A short hash of this CPU's model and flags: Cython compiles for the CPU
+    it runs on (``-march=native``), so a cache made on another CPU could hold
+    instructions this one lacks (the process dies of SIGILL)."""
+    import hashlib
+
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        import platform
+
+        text = platform.processor() + platform.machine()
+    lines = [line for line in text.splitlines() if line.startswith(("model name", "flags"))][:2]
+    return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:10]
+
+
 def configure(mode: str, build_dir: Path | None, cython_cache: Path) -> None:
     if mode == "cpp_standalone":
         set_device("cpp_standalone", directory=str(build_dir), build_on_run=False)
@@ -507,7 +523,7 @@ def main() -> None:
         cache = Path(tempfile.mkdtemp(prefix="brian2_cython_cache_"))
         tmp.append(cache)
     else:
-        cache = Path(sys.prefix) / "brian2-cython-cache"
+        cache = Path(sys.prefix) / f"brian2-cython-cache-{cpu_key()}"
     configure(args.mode, args.build_dir, cache)
     try:
         result = measure(args)

@@ -41,6 +41,33 @@ def bounded(value, low, high):
 
 
 @nb.njit
+def update_weights(graph, w, x, scale, decay_before, decay_after):
+    """One pass over all synapses: ``x <- decay_before * x``, then ``w <-
+    clip(w + scale * x, lo, hi)``, then ``x <- decay_after * x`` (``x`` a
+    per-synapse trace; a decay of 1 changes nothing). Row by row, so that a
+    row whose synapses share their bounds runs a loop the compiler
+    vectorises (on slices: an index that could be negative would stop it)."""
+    indptr, row_bound = graph.indptr, graph.row_bound
+    bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
+    for j in range(indptr.size - 1):
+        start, stop = indptr[j], indptr[j + 1]
+        xs, ws = x[start:stop], w[start:stop]
+        b = row_bound[j]
+        if b >= 0:
+            low, high = bound_lo[b], bound_hi[b]
+            for q in range(xs.size):
+                value = xs[q] * decay_before
+                ws[q] = min(max(ws[q] + scale * value, low), high)
+                xs[q] = value * decay_after
+        else:
+            ids = bound_id[start:stop]
+            for q in range(xs.size):
+                value = xs[q] * decay_before
+                ws[q] = bounded(ws[q] + scale * value, bound_lo[ids[q]], bound_hi[ids[q]])
+                xs[q] = value * decay_after
+
+
+@nb.njit
 def reward_error(r, rbar, baseline_rate):
     """The reward a rule uses, the reward prediction error ``r - rbar``; then
     the running mean moves on, ``rbar <- rbar + baseline_rate * (r - rbar)``

@@ -10,7 +10,7 @@ import numpy as np
 from spikesim.families import Synapses
 from spikesim.graph import column_synapses, row_synapses
 from spikesim.params import DT, Param
-from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error
+from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, reward_error, update_weights
 
 
 class DASTDPParams(NamedTuple):
@@ -187,12 +187,7 @@ class DASTDP(Synapses):
             s.d[0] += p.pulse * reward_error(r, s.rbar, p.baseline_rate)
         s.clock[0] += 1
         if s.clock[0] % p.interval == 0:
-            gain, decay_c = p.learning_rate * (p.tonic_da + s.d[0]), p.decay_c
-            bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
-            for k in range(w.size):
-                b = bound_id[k]
-                w[k] = bounded(w[k] + gain * c[k], bound_lo[b], bound_hi[b])
-                c[k] *= decay_c
+            update_weights(graph, w, c, p.learning_rate * (p.tonic_da + s.d[0]), 1.0, p.decay_c)
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):

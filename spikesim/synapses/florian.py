@@ -10,7 +10,7 @@ import numpy as np
 from spikesim.families import Synapses
 from spikesim.graph import bounds_of, column_synapses, row_synapses
 from spikesim.params import DT, Param
-from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error
+from spikesim.synapses.base import BASELINE_RATE, LEARNING_RATE, bounded, reward_error, update_weights
 from spikesim.synapses.stdp import A_MINUS, A_PLUS, TAU_MINUS, TAU_PLUS
 
 TAU_Z = Param("tau_z", "float", 25.0, "time constant of the eligibility trace z (ms)", "(0, inf)")
@@ -117,36 +117,6 @@ def _modulate_reference(scale, spikes, fired, n_inputs, p_plus, p_minus, graph, 
     pre, post = graph.sources[ks], graph.targets[ks]
     zeta = p_plus[pre] * spikes[n_inputs + post] + p_minus[post] * spikes[pre]
     w[ks] = np.clip(w[ks] + scale * zeta, *bounds_of(graph, ks))
-
-
-@nb.njit
-def _apply_z(scale, z, w, bound_id, bound_lo, bound_hi):
-    """``w <- clip(w + scale * z)`` over all synapses."""
-    _decay_and_apply(1.0, scale, z, w, bound_id, bound_lo, bound_hi)
-
-
-@nb.njit
-def _decay_and_apply(decay, scale, z, w, bound_id, bound_lo, bound_hi):
-    """One pass over all synapses: ``z <- decay * z``, then, unless ``scale``
-    is 0, ``w <- clip(w + scale * z)`` (a plain loop the compiler
-    vectorises when all synapses share their bounds)."""
-    if scale == 0.0:
-        if decay != 1.0:
-            for k in range(z.size):
-                z[k] *= decay
-        return
-    if bound_lo.size == 1:
-        lo, hi = bound_lo[0], bound_hi[0]
-        for k in range(w.size):
-            zk = z[k] * decay
-            z[k] = zk
-            w[k] = min(max(w[k] + scale * zk, lo), hi)
-        return
-    for k in range(w.size):
-        zk = z[k] * decay
-        z[k] = zk
-        b = bound_id[k]
-        w[k] = bounded(w[k] + scale * zk, bound_lo[b], bound_hi[b])
 
 
 class MSTDP(Florian):
@@ -339,33 +309,33 @@ class MSTDPET(Florian):
         col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
         _traces(p, p_plus, p_minus, fired, n_fired, n_inputs)
         gain = p.zeta_gain  # zeta enters z before the decay: (z + zeta / (tau_z decay)) * decay
-        for a in range(n_fired):
+        for a in range(n_fired):  # zeta's P-_i f_j, along the rows of the neurons that fired
             j = fired[a]
-            pj = p_plus[j]
             for k in range(indptr[j], indptr[j + 1]):
-                i = targets[k]
-                zeta = p_minus[i]
-                if spikes[n_inputs + i]:
-                    zeta += pj
-                z[k] += zeta * gain
-        for a in range(n_fired):
+                z[k] += p_minus[targets[k]] * gain
+        for a in range(n_fired):  # and its P+_j f_i, down their columns
             if fired[a] >= n_inputs:
                 i = fired[a] - n_inputs
                 for c in range(col_ptr[i], col_ptr[i + 1]):
-                    j = col_src[c]
-                    if not spikes[j]:  # synapses with both sides spiking were done above
-                        z[col_syn[c]] += p_plus[j] * gain
+                    z[col_syn[c]] += p_plus[col_src[c]] * gain
         scale = 0.0
         if r != 0.0:
             scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
-        _decay_and_apply(p.decay_z, scale, z, w, graph.bound_id, graph.bound_lo, graph.bound_hi)
+        if scale == 0.0:
+            decay = p.decay_z
+            for k in range(z.size):
+                z[k] *= decay
+        else:
+            update_weights(graph, w, z, scale, p.decay_z, 1.0)
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
         _traces_reference(p, s.p_plus, s.p_minus, fired[:n_fired], n_inputs)
         pre, post = graph.sources, graph.targets
-        zeta = s.p_plus[pre] * spikes[n_inputs + post] + s.p_minus[post] * spikes[pre]
-        s.z[:] = (s.z + zeta * p.zeta_gain) * p.decay_z
+        z = s.z
+        z += s.p_minus[post] * p.zeta_gain * spikes[pre]  # the kernel's order of additions
+        z += s.p_plus[pre] * p.zeta_gain * spikes[n_inputs + post]
+        z *= p.decay_z
         if r != 0.0:
             scale = p.learning_rate * p.dt * reward_error.py_func(r, s.rbar, p.baseline_rate)
             if scale != 0.0:
@@ -376,7 +346,7 @@ class MSTDPET(Florian):
     def reward_kernel(p, s, graph, w, r):
         scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
         if scale != 0.0:
-            _apply_z(scale, s.z, w, graph.bound_id, graph.bound_lo, graph.bound_hi)
+            update_weights(graph, w, s.z, scale, 1.0, 1.0)
 
     @staticmethod
     def reward_reference(p, s, graph, w, r):

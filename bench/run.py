@@ -1,0 +1,145 @@
+"""The benchmark suite: spikesim on W1, W2 and W3, side by side with Brian2.
+
+    python bench/run.py W1|W2|W3|compile|all [--n N ...] [--vs brian2] [--repeats R] [--table FILE]
+
+Every measurement runs in a process of its own (so peak memory and compile
+time are that workload's alone) and prints one JSON line. For each
+spikesim workload a first process with an empty kernel cache measures the
+cold compile of the first tick (``compile_s``), a second one the start of a
+process with a warm cache (``start_s``: imports, build, first tick), then the
+measurement itself. With ``--vs brian2`` the same workload runs in Brian2,
+C++ standalone and cython runtime (in its own environment, made by
+bench/peers/brian2_env.py), and a line per Brian2 mode gives the ratio
+``brian2 run_s / spikesim run_s`` (and the same of CPU seconds, which other
+processes on the machine disturb less). ``--table FILE`` writes the results as a
+Markdown table. Definitions: ../shared/WORKLOADS.md (W1, W2) and
+../shared/REPLICATION.md (W3, the Izhikevich network); W3 runs ``--duration``
+simulated seconds (60 by default) and reports the projected hour.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+BRIAN2_MODES = ("cpp_standalone", "cython")
+
+
+def run_json(command: list[str], env: dict | None = None) -> dict:
+    """Run one measurement process and return its JSON line."""
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def emit(record: dict, results: list[dict]) -> None:
+    results.append(record)
+    print(json.dumps(record), flush=True)
+
+
+def spikesim_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
+    if workload == "W1":
+        return ["--ticks", str(args.ticks), "--repeats", str(args.repeats)]
+    if workload == "W2":
+        return ["--n", str(n), "--repeats", str(args.repeats)]
+    return ["--duration", str(args.duration)]
+
+
+def brian2_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
+    if workload == "W1":
+        return ["--ticks", str(args.ticks), "--repeats", str(args.repeats)]
+    if workload == "W2":
+        return ["--n", str(n), "--repeats", str(args.repeats)]
+    return ["--duration", str(args.duration), "--repeats", "1"]
+
+
+def measure_spikesim(workload: str, n: int, args: argparse.Namespace, results: list[dict]) -> dict:
+    script = [sys.executable, str(BENCH / "workloads.py")]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"SPIKESIM_CACHE_DIR": cache}
+        cold = run_json(script + [workload, "--first-tick"], env)
+        warm = run_json(script + [workload, "--first-tick"], env)
+        record = run_json(script + [workload] + spikesim_args(workload, n, args), env)
+    record.update(compile_s=cold["compile_s"], start_s=warm["start_s"], cache="fresh, then warm")
+    emit(record, results)
+    return record
+
+
+def measure_brian2(workload: str, n: int, args: argparse.Namespace, results: list[dict], ours: dict) -> None:
+    from peers.brian2_env import brian2_python
+
+    python = str(brian2_python())
+    for mode in BRIAN2_MODES:
+        command = [python, str(BENCH / "peers" / "brian2_workloads.py"), workload, "--mode", mode]
+        record = run_json(command + brian2_args(workload, n, args))
+        emit(record, results)
+        emit({"sim": "ratio", "workload": workload, "n": record["n"], "vs": f"brian2 {mode}",
+              "run_s_ratio": record["run_s"] / ours["run_s"],
+              "run_cpu_s_ratio": record["run_cpu_s"] / ours["run_cpu_s"]}, results)  # fmt: skip
+
+
+def table(results: list[dict]) -> str:
+    """The results as Markdown: one row per simulator, mode and workload size."""
+    rows = ["| workload | n | simulator | run s | ms/tick | events/s | compile s | start s | peak MB | spikes "
+            "| Brian2 / spikesim: wall (cpu) |", "| --- " * 11 + "|"]  # fmt: skip
+    ratios = {(r["workload"], r["n"], r["vs"]): r for r in results if r["sim"] == "ratio"}
+
+    def cell(value: float | None, digits: int = 3) -> str:
+        return "-" if value is None else f"{value:.{digits}g}"
+
+    for r in results:
+        if r["sim"] == "ratio" or r["workload"] == "compile":
+            continue
+        sim = f"{r['sim']} {r['mode']}"
+        ratio = ratios.get((r["workload"], r["n"], f"{r['sim']} {r['mode']}"))
+        run = r["run_s"] if r["workload"] != "W3" else r.get("hour_s", r.get("projected_hour_s"))
+        rows.append(
+            f"| {r['workload']}{' (hour)' if r['workload'] == 'W3' else ''} | {r['n']} | {sim} | {cell(run)} "
+            f"| {cell(r.get('ms_per_tick'))} | {cell(r.get('events_per_s'))} | {cell(r.get('compile_s'))} "
+            f"| {cell(r.get('start_s', r.get('setup_s')))} | {cell(r.get('peak_rss_mb'), 4)} | {r.get('spikes', '-')} "
+            f"| {cell(ratio and ratio['run_s_ratio'])} ({cell(ratio and ratio['run_cpu_s_ratio'])}) |"
+        )  # fmt: skip
+    for r in results:
+        if r["workload"] == "compile":
+            rows.append(f"\n{r['networks']} W1 networks in one process: {r['ms_per_network']:.2f} ms each, "
+                        f"{r['combinations_compiled']} compiled tick ({r['signatures']} signature).")  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workloads", nargs="+", choices=("W1", "W2", "W3", "compile", "all"))
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000, 100_000], help="W2: network sizes")
+    parser.add_argument("--vs", choices=("brian2",), help="also run Brian2 on each workload")
+    parser.add_argument("--repeats", type=int, default=3, help="W1, W2: repeats (the median is reported)")
+    parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
+    parser.add_argument("--duration", type=int, default=60, help="W3: simulated seconds")
+    parser.add_argument("--table", type=Path, help="also write the results as a Markdown table to this file")
+    args = parser.parse_args()
+    sys.path.insert(0, str(BENCH))
+    workloads = ["W1", "W2", "W3", "compile"] if "all" in args.workloads else args.workloads
+    results: list[dict] = []
+    started = time.perf_counter()
+    for workload in workloads:
+        if workload == "compile":
+            emit(run_json([sys.executable, str(BENCH / "workloads.py"), "compile"]), results)
+            continue
+        for n in args.n if workload == "W2" else [None]:
+            ours = measure_spikesim(workload, n, args, results)
+            if args.vs == "brian2":
+                measure_brian2(workload, ours["n"], args, results, ours)
+    if args.table:
+        command = "python bench/run.py " + " ".join(sys.argv[1:])
+        args.table.write_text(f"`{command}` ({time.perf_counter() - started:.0f} s in all)\n\n{table(results)}")
+
+
+if __name__ == "__main__":
+    main()
