@@ -325,7 +325,9 @@ class GymWrapper(Game):
         raise ConfigError(
             f"GymWrapper: cannot encode the observation space {space} of {self.env_id} "
             "(Box, Discrete, MultiDiscrete and MultiBinary have default encoders); "
-            "pass inputs= (an Inputs part class that encodes its observations) and keys= (the values of its keys)"
+            "pass inputs= (an Inputs part class that encodes its observations) and keys= (the values of its keys), "
+            "e.g. inputs=RateMap, keys={'n_inputs': N, 'state_rate_map': f} "
+            "with f(observation) -> N spike probabilities"
         )
 
     def _decoder(self, space: spaces.Space) -> Decoder:

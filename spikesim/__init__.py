@@ -2,11 +2,12 @@
 array programs with Numba-compiled hot loops."""
 from spikesim.network import ActiveRLNetwork, Network, RLNetwork, SimulationError, every_step_reward, spike_reward
 from spikesim.params import REQUIRED, ConfigError, Param
-from spikesim.training import Callback, EpisodeMetrics, Results, Run, read_run, train
+from spikesim.training import Callback, EpisodeMetrics, Results, Run, Trajectory, read_run, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ActiveRLNetwork", "Callback", "ConfigError", "EpisodeMetrics", "Network", "Param", "REQUIRED", "RLNetwork",
-    "Results", "Run", "SimulationError", "__version__", "every_step_reward", "read_run", "spike_reward", "train",
+    "Results", "Run", "SimulationError", "Trajectory", "__version__", "every_step_reward", "read_run", "spike_reward",
+    "train",
 ]  # fmt: skip

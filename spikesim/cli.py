@@ -9,6 +9,8 @@
     spikesim run gym:CartPole-v1            play any registered gymnasium environment
     spikesim plot runs/xor-20250101-120000  the plots of a run directory
     spikesim evolve ...                     a genetic search (spikesim.meta), when installed
+    spikesim replicate florian-rate-xor --runs 200 --set rule=mstdp --out runs/rate-mstdp
+                                            many seeds in parallel, success rates beside the paper's
 
 ``python -m spikesim`` is the same command. :func:`main` takes the
 arguments and returns the exit code, so scripts and tests call it directly.
@@ -35,7 +37,9 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, NoReturn, Sequence
 
-__all__ = ["CLIError", "build_parser", "experiment_values", "keys_table", "main", "parse_overrides"]
+__all__ = [
+    "CLIError", "build_parser", "experiment_by_name", "experiment_values", "keys_table", "main", "parse_overrides",
+]  # fmt: skip
 
 PROG = "spikesim"
 
@@ -159,6 +163,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         )  # fmt: skip
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=_cmd_evolve_missing)
+    if command == "replicate":
+        importlib.import_module("spikesim.meta.replicate").add_parser(sub)
+    else:
+        sub.add_parser("replicate", help="an experiment over many seeds: success rates with 95 %% intervals "
+                       "beside the paper's (spikesim.meta.replicate)", add_help=False)  # fmt: skip
     return parser
 
 
@@ -185,9 +194,10 @@ def _count(low: int):
 
 
 # --------------------------------------------------------------------------- experiments
-def _experiment(name: str) -> Any:
+def experiment_by_name(name: str) -> Any:
     """The experiment called ``name``; ``gym:ENV_ID`` builds one for a
-    gymnasium environment (``spikesim.experiments.gym.experiment_for``)."""
+    gymnasium environment (``spikesim.experiments.gym.experiment_for``).
+    An unknown name raises :class:`CLIError` naming the closest ones."""
     from spikesim import experiments
 
     if name.startswith("gym:"):
@@ -370,7 +380,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:
-    print(keys_table(_experiment(args.experiment)))
+    print(keys_table(experiment_by_name(args.experiment)))
     return 0
 
 
@@ -385,7 +395,7 @@ def _default_out(name: str) -> Path:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    experiment = _experiment(args.experiment)
+    experiment = experiment_by_name(args.experiment)
     overrides = parse_overrides(args.set, experiment.namespace())
     if args.engine is not None:
         overrides["engine"] = args.engine

@@ -9,7 +9,8 @@ interrupted run keeps what finished::
     run_dir/
         config.json      every parameter, the versions, the seeds
         episodes.jsonl   one record per episode
-        arrays.npz       spike logs and weights (with save_arrays=True)
+        arrays.npz       spike logs, weights and the last episode's trajectory
+                         (with save_arrays=True)
 
 ``read_run(run_dir)`` loads one back as plain records.
 """
@@ -57,6 +58,41 @@ class Callback:
 
     def on_episode_end(self, network: Any, game: Any, record: dict) -> None:
         """The episode ended; ``record`` is its record."""
+
+
+class Trajectory(Callback):
+    """The observations, actions and game rewards of the latest episode, as
+    arrays (:meth:`arrays`): ``observations`` (steps, observation size),
+    ``actions`` (steps, action size), ``rewards`` (steps,). Observations
+    or actions that are not numbers (a Dict space...) are not kept."""
+
+    def __init__(self) -> None:
+        self.on_episode_start(None, None, "", 0)
+
+    def on_episode_start(self, network, game, phase, episode):
+        self.observations: list[np.ndarray] | None = []
+        self.actions: list[np.ndarray] = []
+        self.rewards: list[float] = []
+
+    def on_tick(self, network, game, state, action):
+        if self.observations is None:
+            return
+        try:
+            self.observations.append(np.array(state, dtype=np.float64).ravel())
+            self.actions.append(np.array(action, dtype=np.float64).ravel())
+        except (TypeError, ValueError):
+            self.observations = None
+
+    def on_reward(self, network, game, reward, game_reward):
+        self.rewards.append(float(game_reward))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The latest episode's ``observations``, ``actions`` and ``rewards``
+        (empty when they were not numbers)."""
+        if not self.observations:
+            return {}
+        return {"observations": np.array(self.observations), "actions": np.array(self.actions),
+                "rewards": np.array(self.rewards)}  # fmt: skip
 
 
 class EpisodeMetrics(Callback):
@@ -169,8 +205,10 @@ def train(
     seed
         Seed of the game's first reset (default: the network's seed).
     save_arrays
-        With ``out``, also write ``arrays.npz``: the final weights and the
-        spike log of the last tick of every episode.
+        Keep ``arrays`` (with ``out``, also write them to ``arrays.npz``):
+        ``weights`` at the end, ``spike_logs`` (the spike log of the last
+        tick of every episode), and the last episode's ``observations``,
+        ``actions`` and ``rewards`` (see :class:`Trajectory`).
     meta
         Extra JSON-able entries for ``config.json`` (an experiment's name...).
     """
@@ -179,8 +217,8 @@ def train(
             f"train: episodes and eval_episodes must be >= 0 and len_episode >= 1; "
             f"got {episodes}, {eval_episodes}, {len_episode}"
         )
-    metrics = EpisodeMetrics()
-    hooks = [metrics, *callbacks]
+    trajectory = Trajectory() if save_arrays else None
+    hooks = [EpisodeMetrics(), *([trajectory] if trajectory else []), *callbacks]
     seed = network.seed if seed is None else seed
     config = run_config(network, game, seed, meta)
     run_dir = None
@@ -236,7 +274,7 @@ def train(
         if bar is not None:
             bar.close()
     if save_arrays:
-        results.arrays = {"weights": network.matrix.copy(), "spike_logs": np.array(logs)}
+        results.arrays = {"weights": network.matrix.copy(), "spike_logs": np.array(logs), **trajectory.arrays()}
         if run_dir is not None:
             np.savez_compressed(run_dir / "arrays.npz", **results.arrays)
     return results
@@ -250,11 +288,13 @@ def run_config(network: Any, game: Any, seed: int, meta: Mapping[str, Any] | Non
     import spikesim
 
     game_params = dict(getattr(game, "params", {}) or {})
+    env_id = getattr(game, "env_id", None)  # a wrapped gymnasium environment's id (GymWrapper)
     return {
         "network": type(network).__name__,
         "parts": {family: type(part).__name__ for family, part in network._named_parts().items()},
         "params": {k: _plain(v) for k, v in network.config.items()},
         "game": {"name": getattr(getattr(game, "spec", None), "id", None) or type(game).__name__,
+                 **({"env_id": env_id} if env_id is not None else {}),
                  "params": {k: _plain(v) for k, v in game_params.items()}},  # fmt: skip
         "seed": network.seed,
         "game_seed": seed,

@@ -37,6 +37,8 @@ __all__ = [
     "spike_activity_3d", "spike_raster", "weight_histogram", "weight_matrix",
 ]  # fmt: skip
 
+#: Steps of the last episode that :func:`plot_run` draws in its game trajectory.
+TRAJECTORY_STEPS = 200
 #: Colours of the three groups of neurons.
 GROUP_COLORS = {"inputs": "tab:gray", "body": "tab:blue", "outputs": "tab:red"}
 
@@ -314,6 +316,7 @@ def game_trajectory(
     actions: Any = None,
     rewards: Any = None,
     labels: Sequence[str] | None = None,
+    first_step: int = 0,
     title: str = "Game trajectory",
     path: "str | os.PathLike[str] | None" = None,
 ) -> "Figure":
@@ -329,6 +332,8 @@ def game_trajectory(
         ``actions``/``rewards`` are not given).
     labels
         A name per dimension (default ``obs[i]``).
+    first_step
+        The number of the first step on the x axis.
     """
     items = list(observations) if not isinstance(observations, np.ndarray) else None
     if items and isinstance(items[0], Mapping):
@@ -350,7 +355,7 @@ def game_trajectory(
     extra = actions is not None or rewards is not None
     fig = _figure((7.0, 5.5 if extra else 4.0))
     axes = fig.subplots(2 if extra else 1, 1, sharex=True, squeeze=False)[:, 0]
-    steps = np.arange(n_steps)
+    steps = first_step + np.arange(n_steps)
     for i in range(n_dims):
         axes[0].plot(steps, obs[:, i], label=labels[i])
     axes[0].set_ylabel("observation")
@@ -362,10 +367,11 @@ def game_trajectory(
         if actions is not None:
             acts = np.array([np.ravel(a) for a in actions], dtype=float).reshape(len(actions), -1)
             for i in range(acts.shape[1]):
-                ax.step(np.arange(len(acts)), acts[:, i], where="post", label="action" if acts.shape[1] == 1 else f"action[{i}]")
+                label = "action" if acts.shape[1] == 1 else f"action[{i}]"
+                ax.step(first_step + np.arange(len(acts)), acts[:, i], where="post", label=label)
         if rewards is not None:
-            ax.plot(np.arange(len(rewards)), np.asarray(rewards, dtype=float), color="tab:green", marker=".",
-                    linestyle="none", label="reward")  # fmt: skip
+            ax.plot(first_step + np.arange(len(rewards)), np.asarray(rewards, dtype=float), color="tab:green",
+                    marker=".", linestyle="none", label="reward")  # fmt: skip
         ax.set_ylabel("action / reward")
         ax.legend(loc="upper right", fontsize="small")
     axes[-1].set_xlabel("step")
@@ -450,7 +456,9 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
 
     Always the learning curve; with ``arrays.npz``, the raster and the
     firing rates of the last episode's spike log, the 3-D activity of all
-    episodes, the weight matrix and the weight histogram; with a search log
+    episodes, the weight matrix and the weight histogram, and the game's
+    trajectory in the last :data:`TRAJECTORY_STEPS` steps of the last episode
+    (observations, actions, rewards); with a search log
     (``generations.jsonl``), the fitness per generation (a search directory
     needs no ``config.json``).
     """
@@ -492,6 +500,15 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
     if weights is not None and weights.ndim == 2:
         save("weights.png", weight_matrix, weights, n_inputs=n_inputs, title="Weights at the end of the run")
         save("weight_histogram.png", weight_histogram, weights)
+    observations = run.arrays.get("observations")
+    if observations is not None and observations.ndim == 2 and observations.shape[0] > 0:
+        first = max(0, observations.shape[0] - TRAJECTORY_STEPS)
+        actions, rewards = (run.arrays.get(k) for k in ("actions", "rewards"))
+        last = f"episode {run.episodes[-1]['episode']}" if run.episodes else "the last episode"
+        shown = f", its last {TRAJECTORY_STEPS} steps" if first else ""
+        save("game_trajectory.png", game_trajectory, observations[first:],
+             None if actions is None else actions[first:], None if rewards is None else rewards[first:],
+             first_step=first, title=f"Game trajectory, {last}{shown}")  # fmt: skip
     if search:
         save("fitness.png", fitness_per_generation, run_dir, title=fitness_title)
     return paths

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import types
 
+import numpy as np
 import pytest
 
 from spikesim import cli, experiments, read_run
@@ -48,7 +49,7 @@ def test_run_writes_a_run_directory_with_plots_and_reports_the_metric(xor_run):
     verdict = "reached" if summary["success"] else "not reached"
     assert lines[0] == f"xor: fraction of correct actions in evaluation = {summary['metric']:.4g} (target 0.9: {verdict})"
     assert lines[1] == f"run directory: {out} (seed 3)"
-    assert lines[2] == f"plots: {out / 'plots'} (6 files)"
+    assert lines[2] == f"plots: {out / 'plots'} (7 files)"
     run = read_run(out)
     assert [r["phase"] for r in run.episodes] == ["train", "train", "eval"]
     assert [r["steps"] for r in run.episodes] == [5, 5, 5]
@@ -57,11 +58,16 @@ def test_run_writes_a_run_directory_with_plots_and_reports_the_metric(xor_run):
     assert params["expected_value"] == "spikesim.games.logic:logic_and"  # --set preset=AND reached the game
     assert run.config["meta"]["overrides"] == {"processing_time": 20, "learning_rate": 0.1, "preset": "AND"}
     assert run.arrays["spike_logs"].shape == (3, 20, 121)
+    # the eval episode's trajectory: 5 states of 2 bits, the actions, and Logic's reward 1 for a correct (AND) action
+    observations, actions, rewards = (run.arrays[k] for k in ("observations", "actions", "rewards"))
+    assert observations.shape == (5, 2) and actions.shape == (5, 1)
+    np.testing.assert_array_equal(rewards, actions[:, 0] == observations.min(axis=1))
+    assert rewards.sum() == run.episodes[-1]["total_reward"]
     # the metric is the eval episode's reward per step
     assert summary["metric"] == run.episodes[-1]["total_reward"] / 5
     assert sorted(p.name for p in (out / "plots").iterdir()) == [
-        "firing_rates.png", "learning_curve.png", "spike_activity_3d.png", "spike_raster.png", "weight_histogram.png",
-        "weights.png",
+        "firing_rates.png", "game_trajectory.png", "learning_curve.png", "spike_activity_3d.png", "spike_raster.png",
+        "weight_histogram.png", "weights.png",
     ]  # fmt: skip
     assert all((out / "plots" / name).stat().st_size > 1000 for name in ("learning_curve.png", "weights.png"))
 
@@ -81,7 +87,7 @@ def test_run_numpy_engine_plays_the_same_episodes(xor_run, tmp_path):
 
 def test_run_default_directory_is_named_after_the_experiment_and_time(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, stdout, stderr = run_main("run", "xor", *SHORT, "--seed", "1", "--no-plots", "--no-arrays")
+    code, stdout, stderr = run_main("run", "xor", *SHORT, "--no-plots", "--no-arrays")  # the experiment's seed, 1
     assert code == 0, stderr
     (directory,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"xor-\d{8}-\d{6}", directory.name)
@@ -145,7 +151,7 @@ def test_keys_lists_every_parameter_with_the_experiments_values():
     assert cells("input_polarities")[2] == "[1, 1, -1, -1, ...] (60) *"
     assert cells("expected_value")[2] == "logic_xor *"  # from the game's preset
     assert cells("preset")[2:5] == ["'XOR'", "'AND', 'OR', 'XOR', 'NAND', 'NOR'", "Logic"]  # the experiment's preset
-    assert cells("seed")[2] == "None" and cells("engine")[2:4] == ["'numba'", "'numba', 'numpy'"]
+    assert cells("seed")[2] == "1 *" and cells("engine")[2:4] == ["'numba'", "'numba', 'numpy'"]
 
 
 def test_help_and_version_exit_zero():
@@ -174,6 +180,7 @@ ERRORS = [
     (("frobnicate",), 2, r"invalid choice: 'frobnicate'"),
     (("plot", "no/such/run"), 1, r"^spikesim: error: no/such/run: no such run directory$"),
     (("run", "gym:"), 2, r"gym: expects an environment id"),
+    (("run", "gym:Blackjack-v1"), 2, r"cannot encode the observation space Tuple\(.* of Blackjack-v1 .*pass inputs="),
 ]
 
 
@@ -190,6 +197,14 @@ def test_errors_exit_non_zero_with_one_line(argv, code, message, tmp_path, monke
 def test_plot_of_a_directory_that_is_not_a_run(tmp_path):
     code, _, stderr = run_main("plot", str(tmp_path))
     assert code == 1 and stderr == f"spikesim: error: {tmp_path}: not a run directory (no config.json)\n"
+
+
+def test_experiment_by_name_finds_registered_and_gym_experiments():
+    assert cli.experiment_by_name("xor") is experiments.get("xor")
+    assert cli.experiment_by_name("xor").build()[0].seed == 1  # the experiment's own seed
+    assert cli.experiment_by_name("gym:FrozenLake-v1").name == "gym:FrozenLake-v1"
+    with pytest.raises(cli.CLIError, match="no experiment named 'xr'; did you mean 'xor'"):
+        cli.experiment_by_name("xr")
 
 
 # --------------------------------------------------------------------------- overrides
@@ -274,6 +289,7 @@ def test_run_gym_cartpole_plays_the_environment(tmp_path):
     run = read_run(tmp_path / "cp")
     assert run.config["meta"]["experiment"] == "gym:CartPole-v1" and len(run.episodes) == 2
     assert run.config["params"]["n_inputs"] == 32  # 4 observation dimensions x 8 inputs
+    assert (run.config["game"]["name"], run.config["game"]["env_id"]) == ("GymWrapper", "CartPole-v1")
     # CartPole gives 1 per step it stays up: the metric is the eval episode's length
     assert stdout.splitlines()[0] == (
         f"gym:CartPole-v1: mean total reward of the evaluation episodes of CartPole-v1 = {run.episodes[1]['steps']:.4g} "

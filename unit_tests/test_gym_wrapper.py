@@ -131,7 +131,8 @@ def test_multi_one_hot_errors():
 
 
 def test_unsupported_spaces_say_what_to_pass():
-    with pytest.raises(ConfigError, match="cannot encode the observation space Tuple.* of Blackjack-v1.*pass inputs="):
+    with pytest.raises(ConfigError, match="cannot encode the observation space Tuple.* of Blackjack-v1.*pass inputs=.*"
+                       "e.g. inputs=RateMap, keys={'n_inputs': N, 'state_rate_map': f}"):  # fmt: skip
         GymWrapper("Blackjack-v1")
     with pytest.raises(ConfigError, match="cannot decode actions of the space Tuple.*pass readout="):
         GymWrapper(Toy(spaces.Discrete(2), spaces.Tuple((spaces.Discrete(2), spaces.Discrete(2)))))

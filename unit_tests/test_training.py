@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from xor_network import XOR_KEYS, XORNetwork
 
-from spikesim import Callback, EpisodeMetrics, read_run, train
+from spikesim import Callback, EpisodeMetrics, Trajectory, read_run, train
 from spikesim.games import Logic
 from spikesim.games.logic import logic_xor
 from spikesim.training import ENERGY_PER_EVENT_J, ENERGY_PER_MAC_J
@@ -126,6 +126,27 @@ def test_run_directory_is_written_and_read_back(tmp_path):
     run = read_run(tmp_path / "run")
     assert run.episodes == json.loads(json.dumps(results.episodes))
     assert run.arrays["weights"].shape == (121, 61) and run.arrays["spike_logs"].shape == (3, 20, 121)
+    assert sorted(run.arrays) == ["actions", "observations", "rewards", "spike_logs", "weights"]
+    for key, array in results.arrays.items():
+        np.testing.assert_array_equal(run.arrays[key], array)
+
+
+def test_trajectory_keeps_the_observations_actions_and_rewards_of_the_last_episode():
+    recorder = Recorder()
+    results = train(network(), Logic(preset="XOR"), episodes=1, len_episode=4, eval_episodes=1, callbacks=[recorder],
+                    save_arrays=True, progress=False)  # fmt: skip
+    last = recorder.ticks[4:]  # the eval episode's 4 ticks
+    np.testing.assert_array_equal(results.arrays["observations"], [state for state, *_ in last])
+    np.testing.assert_array_equal(results.arrays["actions"], [[action] for _, action, *_ in last])
+    np.testing.assert_array_equal(results.arrays["rewards"], [int(action) == logic_xor(state) for state, action, *_ in last])
+    assert train(network(), Logic(preset="XOR"), len_episode=2, progress=False).arrays == {}  # not asked
+    nothing = train(network(), Logic(preset="XOR"), episodes=0, save_arrays=True, progress=False).arrays
+    assert sorted(nothing) == ["spike_logs", "weights"] and nothing["spike_logs"].size == 0  # no episode, no trajectory
+    trajectory = Trajectory()
+    trajectory.on_episode_start(None, None, "train", 0)
+    trajectory.on_tick(None, None, {"position": 1}, 0)  # a Dict observation: not numbers, not kept
+    trajectory.on_reward(None, None, 1.0, 1.0)
+    assert trajectory.arrays() == {}
 
 
 def test_an_interrupted_run_keeps_what_finished(tmp_path):

@@ -208,13 +208,31 @@ def test_fitness_per_generation_draws_best_median_and_spread(tmp_path):
 
 
 # --------------------------------------------------------------------------- a run's set
-def test_plot_run_writes_the_set_of_a_run_directory(tmp_path):
+def test_plot_run_writes_the_set_of_a_run_directory(tmp_path, monkeypatch):
+    drawn = []
+
+    def trajectory(*args, **kwargs):
+        drawn.append(kwargs["title"])
+        fig = game_trajectory(*args, **kwargs)
+        drawn.extend((line.get_xdata(), line.get_ydata()) for ax in fig.axes for line in ax.get_lines())
+        return fig
+
+    game_trajectory = viz.game_trajectory
+    monkeypatch.setattr(viz, "game_trajectory", trajectory)
+    monkeypatch.setattr(viz, "TRAJECTORY_STEPS", 4)
     rng = np.random.default_rng(3)
-    arrays = {"spike_logs": rng.random((4, 10, 5)) < 0.3, "weights": rng.uniform(-1, 1, (5, 3))}
+    arrays = {"spike_logs": rng.random((4, 10, 5)) < 0.3, "weights": rng.uniform(-1, 1, (5, 3)),
+              "observations": rng.random((6, 2)), "actions": rng.integers(0, 2, (6, 1)), "rewards": np.arange(6.0)}
     run = write_run(tmp_path / "full", records([1, 2, 3, 2], ["train"] * 3 + ["eval"]), arrays)
     paths = viz.plot_run(run)
     assert [p.name for p in paths] == ["learning_curve.png", "spike_raster.png", "firing_rates.png",
-                                       "spike_activity_3d.png", "weights.png", "weight_histogram.png"]  # fmt: skip
+                                       "spike_activity_3d.png", "weights.png", "weight_histogram.png",
+                                       "game_trajectory.png"]  # fmt: skip
+    # the last 4 steps (2-5) of the last episode: 2 observation lines, then the action and the rewards
+    assert drawn[0] == "Game trajectory, episode 3, its last 4 steps" and len(drawn) == 5
+    for (x, y), expected in zip(drawn[1:], [*arrays["observations"].T, arrays["actions"][:, 0], arrays["rewards"]]):
+        np.testing.assert_array_equal(x, [2, 3, 4, 5])
+        np.testing.assert_array_equal(y, expected[2:])
     assert all(p.parent == run / "plots" for p in paths)
     assert png_size(run / "plots" / "weights.png") == (600, 600)
     for path in paths:
