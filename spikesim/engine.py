@@ -81,10 +81,9 @@ def run_tick(
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         count = 0
-        for j in range(n_total):
-            if spikes[j]:
-                fired[count] = j
-                count += 1
+        for j in range(n_total):  # branch-free: most neurons do not fire
+            fired[count] = j
+            count += spikes[j]
         n_fired[0] = count
         r = reward_step(rw_p, rw_s, t, spikes)
         rewards[t] = r

@@ -48,8 +48,9 @@ class RateInputs(Inputs):
         if p.firing_steps >= 0 and t >= p.firing_steps:
             out[:] = False
             return
+        draws = rng.random(out.size)  # one block: faster than a draw per input, the same numbers
         for i in range(out.size):
-            out[i] = rng.random() < s.rates[i]
+            out[i] = draws[i] < s.rates[i]
 
     @staticmethod
     def reference(p, s, t, rng, out):

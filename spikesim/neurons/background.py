@@ -76,8 +76,9 @@ def add_background(rng, prob, alias, mv, current):
     if mv == 0.0:
         return
     size = prob.size
+    draws = rng.random(current.size)  # one block: faster than a draw per neuron, the same numbers
     for i in range(current.size):
-        x = rng.random() * size
+        x = draws[i] * size
         j = min(int(x), size - 1)
         k = j if x - j < prob[j] else alias[j]
         current[i] += mv * k

@@ -121,8 +121,9 @@ class EscapeNoise(Neurons):
         delta_u = p.delta_u
         v = s.v
         timer = s.timer
+        draws = rng.random(v.size)  # one block: faster than a draw per neuron, the same numbers
         for i in range(v.size):
-            draw = rng.random()
+            draw = draws[i]
             x = rest + keep * (v[i] - rest) + drive + current[i]
             fire = draw < -math.expm1(-rate_dt * math.exp((x - threshold) / delta_u))
             v[i], timer[i], out[i] = settle(x, fire, timer[i], reset, period)

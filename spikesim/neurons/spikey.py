@@ -78,6 +78,7 @@ class Neuron(Neurons):
         size = s.queue.shape[0]
         now = s.clock[0] % size
         later = (s.clock[0] + p.spike_delay) % size
+        draws = rng.random(s.v.size if p.prob_rand_fire > 0.0 else 0)  # one block of draws
         for i in range(s.v.size):
             refractory = s.timer[i] > 0
             if refractory:
@@ -86,7 +87,7 @@ class Neuron(Neurons):
             else:
                 s.v[i] = p.resting_mv + (s.v[i] - p.resting_mv) * p.keep + current[i]
             fire = s.v[i] >= p.firing_threshold
-            if p.prob_rand_fire > 0.0 and rng.random() < p.prob_rand_fire:
+            if p.prob_rand_fire > 0.0 and draws[i] < p.prob_rand_fire:
                 fire = True
             if fire and not refractory:
                 s.v[i] = p.resting_mv
