@@ -9,8 +9,10 @@ For each number of workers a fresh local Ray cluster is started
 (``ray.init(num_cpus=workers)``, timed), its actors warm up on one
 evaluation each (importing spikesim and loading the compiled kernels,
 timed), then one generation of ``--population`` new genotypes is timed.
-Prints one JSON line per measurement, then the speed-up. The machine's load
-average is printed too: other processes on the cores slow the workers.
+Prints one JSON line per measurement, then the speed-up. ``busy_fraction``
+is the share of the workers' time spent evaluating (1: no scheduling
+overhead). The machine's load average is printed too: other processes on
+the cores slow the workers (``mean_eval_s`` grows).
 """
 from __future__ import annotations
 
@@ -68,6 +70,7 @@ def measure_ray(game: EvolveNetwork, workers: int, population: int) -> dict:
         "bench": "meta", "backend": "ray", "workers": workers, "evaluations": len(jobs),
         "generation_s": round(wall, 3), "evals_per_s": round(len(jobs) / wall, 4),
         "mean_eval_s": round(sum(r.seconds for r in results) / len(results), 3),
+        "busy_fraction": round(sum(r.seconds for r in results) / (workers * wall), 3),
         "ray_init_s": round(init_s, 2), "actors_warm_s": round(warm_s, 2),
         "startup_overhead_s": round(init_s + warm_s, 2),
     }  # fmt: skip

@@ -3,7 +3,10 @@ Ray cluster (:class:`RayBackend`), with the same results for the same jobs.
 
 A job is ``(genotype, rerun)``; evaluating it calls the metagame's
 ``get_fitness(genotype, rerun=rerun) -> (fitness, done)`` (or
-``get_fitness(genotype)`` when the metagame takes no rerun). An exception
+``get_fitness(genotype)`` when the metagame takes no rerun), which may also
+return ``(fitness, done, info)``: ``info`` (any picklable value, the
+measurements of a replication run say) comes back in
+``Evaluation.info``. An exception
 raised by the metagame is caught and recorded as the evaluation's error; the
 search gives that genotype the worst fitness and goes on.
 """
@@ -28,13 +31,15 @@ Job = tuple[Mapping[str, Any], int]
 class Evaluation:
     """The result of one job: the fitness (None when it failed), the
     metagame's ``done`` flag, the error (``"Type: message"``), the seconds
-    it took and the attempts it needed (more than one when a worker died)."""
+    it took, the attempts it needed (more than one when a worker died) and
+    the ``info`` the metagame returned beside the fitness (or None)."""
 
     fitness: float | None
     done: bool = False
     error: str | None = None
     seconds: float = 0.0
     attempts: int = 1
+    info: Any = None
 
 
 def _takes_rerun(game: Any) -> bool:
@@ -53,11 +58,11 @@ def evaluate(game: Any, genotype: Mapping[str, Any], rerun: int = 0) -> Evaluati
             result = game.get_fitness(dict(genotype), rerun=rerun)
         else:
             result = game.get_fitness(dict(genotype))
-        fitness, done = result if isinstance(result, tuple) else (result, False)
+        fitness, done, *info = result if isinstance(result, tuple) else (result, False)
         fitness = float(fitness)
         if math.isnan(fitness):
             raise ValueError("the fitness is NaN")
-        return Evaluation(fitness, bool(done), None, time.perf_counter() - start)
+        return Evaluation(fitness, bool(done), None, time.perf_counter() - start, info=info[0] if info else None)
     except Exception as error:  # noqa: BLE001 - any failure of the experiment is recorded, not raised
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = f"{type(error).__name__}: {error} (at {os.path.basename(where.filename)}:{where.lineno})"
@@ -188,11 +193,13 @@ class RayBackend:
         start = time.perf_counter()
         if not ray.is_initialized():
             options = dict(self.init_options)
-            if self.address is None and not os.environ.get("RAY_ADDRESS"):
+            address = self.address
+            if address is None and not os.environ.get("RAY_ADDRESS"):
+                address = "local"  # a new cluster of our own, not another process's that may stop under us
                 options.setdefault("include_dashboard", False)
                 if self.requested_workers is not None:
                     options.setdefault("num_cpus", self.requested_workers)
-            ray.init(address=self.address, **options)
+            ray.init(address=address, **options)
             self.started_ray = True
             log.info("ray: %s", "started a local cluster" if self.address is None else f"joined {self.address}")
         if self.requested_workers is None:

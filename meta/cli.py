@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from spikesim.cli import CLIError, _experiment, parse_overrides
+from spikesim.cli import CLIError, experiment_by_name as _experiment, parse_overrides
 
 #: Options that set what is searched: a resumed search keeps its own.
 _SEARCH_OPTIONS = ("param", "set", "population", "seed", "reruns", "target", "episodes", "len_episode",
@@ -182,8 +183,9 @@ def run(args: argparse.Namespace) -> int:
             "out": out,
         }  # fmt: skip
     progress = sys.stdout.isatty() and not args.no_progress
+    address = args.address or os.environ.get("RAY_ADDRESS")
     where = "this process" if args.backend == "serial" else (
-        f"Ray cluster {args.address}" if args.address else "Ray (RAY_ADDRESS or a new local cluster)")
+        f"the Ray cluster at {address}" if address else "a new local Ray cluster")
 
     def on_evaluation(done: int, total: int, evaluation: Any) -> None:
         if progress:
@@ -222,6 +224,9 @@ def run(args: argparse.Namespace) -> int:
         return 130
     except (ConfigError, FileExistsError, FileNotFoundError, ValueError) as error:
         raise CLIError(f"evolve: {error}") from None
+    except ConnectionError as error:  # no Ray cluster at the address
+        raise CLIError(f"evolve: Ray: {error} Once it is up: spikesim evolve --resume {out} --address ADDRESS",
+                       code=1) from None  # fmt: skip
     if search.info.get("startup_s"):
         print(f"{search.backend}: {search.info['workers']} workers, started in {search.info['startup_s']:.1f} s"
               + (f", {search.info['lost']} evaluation(s) retried" if search.info.get("lost") else ""))  # fmt: skip

@@ -1,6 +1,8 @@
 """The genetic search on Ray: the Ray backend agrees with the serial one, a
-failing genotype is recorded, a node lost mid-generation loses nothing, and
-GeneticSearch drives the same population inside Ray Tune.
+failing genotype is recorded, the workers keep their compiled kernels between
+generations, an evaluation whose worker dies is retried, a node lost
+mid-generation loses nothing, and GeneticSearch drives the same population
+inside Ray Tune.
 
 One small cluster serves the module (``ray.cluster_utils.Cluster``: a head
 without CPUs and two worker nodes of one CPU each); the node-removal test
@@ -8,6 +10,7 @@ runs last.
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -20,7 +23,7 @@ tune = pytest.importorskip("ray.tune")
 import ray.cloudpickle  # noqa: E402
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from spikesim.meta import NQueens, Population, RayBackend, evolve  # noqa: E402
+from spikesim.meta import EvolveNetwork, NQueens, Population, RayBackend, evolve  # noqa: E402
 from spikesim.meta.backends import SerialBackend, tell_evaluations  # noqa: E402
 from spikesim.meta.tune import GeneticSearch, metagame_trainable  # noqa: E402
 
@@ -42,6 +45,38 @@ class Fragile(NQueens):
         if genotype["queen_0"] == 0:
             raise ValueError("no queen in the corner")
         return super().get_fitness(genotype, rerun)
+
+
+class Mortal(NQueens):
+    """NQueens whose worker process dies at the search's first evaluation
+    (once: the marker file remembers it)."""
+
+    def __init__(self, marker):
+        super().__init__()
+        self.marker = str(marker)
+
+    def get_fitness(self, genotype, rerun=0):
+        try:
+            os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL))  # one worker only creates it
+        except FileExistsError:
+            return super().get_fitness(genotype, rerun)
+        os._exit(1)
+
+
+class Compilations(EvolveNetwork):
+    """Runs xor; its fitness is the number of tick functions (Numba
+    signatures) the run compiled or loaded in its worker process."""
+
+    def get_fitness(self, genotype, rerun=0):
+        from spikesim import engine
+
+        def count():
+            return sum(len(f.signatures) for ns in engine._compiled.values()
+                       for f in (ns.run_tick, ns.apply_reward) if f is not None)  # fmt: skip
+
+        before = count()
+        super().get_fitness(genotype, rerun)
+        return float(count() - before), False
 
 
 def strip(records):
@@ -71,6 +106,36 @@ def test_ray_and_serial_backends_agree_and_a_failing_genotype_is_recorded(cluste
     assert errors and all(g["queen_0"] == 0 and f is None for g, f, e in errors)
     assert all(e.startswith("ValueError: no queen in the corner (at test_meta_ray.py:") for *_, e in errors)
     assert on_ray.best_genotype["queen_0"] != 0
+
+
+def test_workers_keep_their_compiled_kernels_between_generations(cluster):
+    game = Compilations("xor", {"learning_rate": (0.1, 1.0)}, episodes=0, len_episode=4, eval_episodes=1)
+    first, second = ([(g, 0) for g in Population(constraints=game.constraints, n_agents=4, seed=s).ask()]
+                     for s in (1, 2))  # fmt: skip
+    game.get_fitness(first[0][0])  # compiled here, the workers load the tick from the disk cache
+    backend = RayBackend()
+    try:
+        compiled = [e.fitness for e in backend.map(game, first)]
+        again = [e.fitness for e in backend.map(game, second)]
+    finally:
+        backend.close()
+    # each of the (at most two) workers compiles or loads the tick once, at its first evaluation
+    first_in_a_worker = [c for c in compiled if c > 0]
+    assert 1 <= len(first_in_a_worker) <= 2 and len(set(first_in_a_worker)) == 1
+    assert again == [0.0] * 4  # the next generation compiles nothing
+
+
+def test_an_evaluation_whose_worker_dies_is_retried(cluster, tmp_path):
+    marker = tmp_path / "died"
+    backend = RayBackend(retries=1)
+    try:
+        on_ray = evolve(Mortal(marker), population=8, generations=2, backend=backend, seed=3)
+    finally:
+        backend.close()
+    serial = evolve(NQueens(), population=8, generations=2, backend="serial", seed=3)
+    assert marker.exists() and backend.lost == 1  # one worker died; its evaluation ran again elsewhere
+    assert strip(on_ray.records) == strip(serial.records)
+    assert all(len(r["errors"]) == 0 for r in on_ray.records)
 
 
 def test_genetic_search_drives_the_population_inside_tune(cluster, tmp_path):
