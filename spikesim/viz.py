@@ -442,6 +442,9 @@ def fitness_per_generation(
     ax.plot(g, best, color="tab:red", marker=".", label="best")
     if not records:
         ax.text(0.5, 0.5, "no generations", ha="center", va="center", transform=ax.transAxes)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("generation")
     ax.set_ylabel("fitness")
     ax.set_title(title)
