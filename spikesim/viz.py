@@ -1,4 +1,4 @@
-"""Plots of spike logs, weights, runs and searches.
+"""Plots of spike logs, weights, runs, searches and the paper replications.
 
 Every function returns a :class:`matplotlib.figure.Figure` and, given
 ``path``, also saves it as a PNG. Figures are drawn on the Agg canvas
@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
-    "firing_rates", "fitness_per_generation", "game_trajectory", "learning_curve", "plot_run", "read_generations",
-    "spike_activity_3d", "spike_raster", "weight_histogram", "weight_matrix",
+    "conditioning", "firing_rates", "fitness_per_generation", "game_trajectory", "learning_curve", "pattern_rates",
+    "plot_run", "read_generations", "rewarded_weight", "spike_activity_3d", "spike_raster", "synapse_traces",
+    "weight_histogram", "weight_histogram_end", "weight_matrix",
 ]  # fmt: skip
 
 #: Steps of the last episode that :func:`plot_run` draws in its game trajectory.
@@ -515,3 +516,137 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
     if search:
         save("fitness.png", fitness_per_generation, run_dir, title=fitness_title)
     return paths
+
+
+# --------------------------------------------------------------------------- the paper replications
+PATTERN_COLORS = {"00": "tab:gray", "01": "tab:blue", "10": "tab:green", "11": "tab:red"}
+
+
+def synapse_traces(arrays: Mapping[str, np.ndarray], title: str = "One synapse under reward-modulated STDP",
+                   path: "str | os.PathLike[str] | None" = None) -> "Figure":  # fmt: skip
+    """Florian's Fig. 1: the pre and post spikes, the traces ``P+`` and
+    ``P-``, the eligibility, the reward and the weight over time, from the
+    arrays of a ``florian-fig1`` run (``t``, ``pre``, ``post``, ``p_plus``,
+    ``p_minus``, ``eligibility``, ``reward``, ``weight``)."""
+    t = np.asarray(arrays["t"])
+    fig = _figure((7.0, 8.0))
+    axes = fig.subplots(5, 1, sharex=True)
+    for row, (name, color) in enumerate((("pre", "tab:blue"), ("post", "tab:red"))):
+        times = t[np.asarray(arrays[name]) > 0]
+        axes[0].vlines(times, row + 0.1, row + 0.9, color=color, label=name)
+    axes[0].set_yticks([0.5, 1.5], ["pre", "post"])
+    axes[0].set_ylabel("spikes")
+    axes[1].plot(t, arrays["p_plus"], color="tab:blue", label="P+ (pre)")
+    axes[1].plot(t, arrays["p_minus"], color="tab:red", label="P- (post)")
+    axes[1].legend(loc="upper right", fontsize="small")
+    axes[1].set_ylabel("traces")
+    axes[2].plot(t, arrays["eligibility"], color="tab:purple")
+    axes[2].set_ylabel("eligibility")
+    axes[3].plot(t, arrays["reward"], color="tab:orange", drawstyle="steps-post")
+    axes[3].set_ylabel("reward")
+    axes[4].plot(t, arrays["weight"], color="black")
+    axes[4].set_ylabel("weight (mV)")
+    axes[4].set_xlabel("time (ms)")
+    axes[0].set_title(title)
+    return _finish(fig, path)
+
+
+def pattern_rates(trained: Any, frozen: Any = None, title: str | None = None,
+                  path: "str | os.PathLike[str] | None" = None) -> "Figure":  # fmt: skip
+    """The output rate for each input pattern over the epochs: the mean over
+    runs (a band between the 25th and 75th percentiles), trained beside
+    frozen. ``trained`` and ``frozen``: arrays (runs, epochs, 4) or
+    (epochs, 4) of rates in Hz, columns 00, 01, 10, 11."""
+    panels = [("trained", trained)] + ([("frozen twins", frozen)] if frozen is not None else [])
+    fig = _figure((4.5 * len(panels), 3.8))
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    for ax, (name, rates) in zip(axes, panels):
+        rates = np.asarray(rates, dtype=float)
+        rates = rates[None] if rates.ndim == 2 else rates
+        epochs = np.arange(1, rates.shape[1] + 1)
+        for c, pattern in enumerate(PATTERN_COLORS):
+            color = PATTERN_COLORS[pattern]
+            ax.plot(epochs, np.nanmean(rates[:, :, c], axis=0), color=color, label=pattern)
+            if rates.shape[0] > 1:
+                low, high = np.nanpercentile(rates[:, :, c], [25, 75], axis=0)
+                ax.fill_between(epochs, low, high, color=color, alpha=0.15, linewidth=0)
+        ax.set_title(f"{name} ({rates.shape[0]} run{'s' if rates.shape[0] > 1 else ''})")
+        ax.set_xlabel("epoch")
+    axes[0].set_ylabel("output rate (Hz)")
+    axes[-1].legend(title="pattern", loc="upper left", fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def rewarded_weight(traces: Sequence[np.ndarray], means: Sequence[np.ndarray] | None = None,
+                    labels: Sequence[str] | None = None, title: str = "Rewarded synapse",
+                    path: "str | os.PathLike[str] | None" = None) -> "Figure":  # fmt: skip
+    """The rewarded synapse's weight over time (one line per run, per
+    second, named by ``labels``), and the mean excitatory weight (dashed)
+    when given."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    for k, trace in enumerate(traces):
+        minutes = np.arange(1, len(trace) + 1) / 60.0
+        label = labels[k] if labels is not None else f"run {k + 1}" if len(traces) > 1 else "rewarded synapse"
+        ax.plot(minutes, trace, color=f"C{k}", linewidth=1.2, label=label)
+        if means is not None:
+            ax.plot(minutes, means[k], color=f"C{k}", linestyle="--", linewidth=0.8)
+    ax.axhline(3.8, color="gray", linewidth=0.5, linestyle=":")
+    ax.set_xlabel("time (min)")
+    ax.set_ylabel("weight (mV)")
+    ax.set_title(title + (" (dashed: mean excitatory weight)" if means is not None else ""))
+    ax.legend(loc="center right", fontsize="x-small", ncol=1 + len(traces) // 8)
+    return _finish(fig, path)
+
+
+def weight_histogram_end(weights: np.ndarray, marked: float | None = None, bins: int = 40,
+                         title: str = "Excitatory weights at the end of the hour",
+                         path: "str | os.PathLike[str] | None" = None) -> "Figure":  # fmt: skip
+    """A histogram of the excitatory weights (log count), the rewarded
+    synapse's weight ``marked`` as a vertical line."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.hist(np.asarray(weights, dtype=float), bins=bins, range=(0.0, 4.0), color="tab:blue", edgecolor="white",
+            linewidth=0.3, log=True)  # fmt: skip
+    if marked is not None:
+        ax.axvline(marked, color="tab:red", label=f"rewarded synapse ({marked:.2f} mV)")
+        ax.legend(loc="upper right", fontsize="small")
+    ax.set_xlabel("weight (mV)")
+    ax.set_ylabel("synapses")
+    ax.set_title(f"{title} ({np.size(weights)} synapses)")
+    return _finish(fig, path)
+
+
+def conditioning(events: np.ndarray, set_weights_over_time: np.ndarray, bin_s: float = 300.0, snapshot_s: float = 60.0,
+                 title: str = "Classical conditioning",
+                 path: "str | os.PathLike[str] | None" = None) -> "Figure":  # fmt: skip
+    """Left: the response (spikes in the 20 ms after a pulse) to S1 and to
+    the other sets, mean per ``bin_s`` seconds. Right: the mean outgoing
+    excitatory weight of S1 and of the other sets (the band from their
+    minimum to their maximum), per snapshot. ``events``: rows (set, step,
+    response); ``set_weights_over_time``: (snapshots, sets)."""
+    events = np.asarray(events)
+    fig = _figure((9.0, 3.8))
+    left, right = fig.subplots(1, 2)
+    bins = (events[:, 1] // (bin_s * 1000.0)).astype(int) if events.size else np.zeros(0, int)
+    for name, mask, color in (("S1", events[:, 0] == 0, "tab:red"), ("other sets", events[:, 0] != 0, "tab:gray")):
+        used = np.unique(bins[mask])
+        means = [events[mask & (bins == b), 2].mean() for b in used]
+        left.plot((used + 0.5) * bin_s / 60.0, means, marker="o", color=color, label=name)
+    left.set_xlabel("time (min)")
+    left.set_ylabel("response (spikes in 20 ms)")
+    left.legend(loc="upper left", fontsize="small")
+    weights = np.asarray(set_weights_over_time, dtype=float)
+    if weights.size:
+        minutes = np.arange(1, weights.shape[0] + 1) * snapshot_s / 60.0
+        right.fill_between(minutes, weights[:, 1:].min(axis=1), weights[:, 1:].max(axis=1), color="tab:gray",
+                           alpha=0.3, linewidth=0, label="other sets (min-max)")  # fmt: skip
+        right.plot(minutes, weights[:, 1:].mean(axis=1), color="tab:gray", label="other sets (mean)")
+        right.plot(minutes, weights[:, 0], color="tab:red", label="S1")
+        right.legend(loc="upper right", fontsize="small")
+    right.set_xlabel("time (min)")
+    right.set_ylabel("mean outgoing weight (mV)")
+    fig.suptitle(title)
+    return _finish(fig, path)

@@ -1,0 +1,299 @@
+"""Replications: one experiment over many seeds, in parallel, with success
+rates and their 95 % confidence intervals beside the paper's.
+
+``replicate("florian-rate-xor", runs=200, overrides={"rule": "mstdp"})``
+runs seeds ``seed .. seed + runs - 1`` on Ray (a local cluster by default)
+or serially. An experiment with frozen twins (``experiment.twin``, the
+Florian XOR tasks) runs every seed twice: trained, and frozen (same seed,
+so the same initial weights and inputs, plasticity off). With ``out`` the
+directory gets, as runs finish::
+
+    out/
+        replication.json     the settings
+        runs/seed-0007/      one run directory per run (config.json,
+        runs/seed-0007-frozen/   episodes.jsonl, arrays.npz)
+        results.jsonl        one line per run: seed, frozen, success, metric, measures, wall_s
+        summary.json         runs, success_rate, ci95, frozen_success_rate,
+                             frozen_ci95, paper_success_rate, wall times
+
+The command is ``spikesim replicate`` (:func:`add_parser`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from spikesim.meta.backends import Evaluation, make_backend
+from spikesim.params import ConfigError
+
+#: z of a two-sided 95 % interval.
+Z95 = 1.959963984540054
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score interval of a binomial proportion:
+    ``(p + z^2/2n -+ z sqrt(p (1 - p) / n + z^2 / 4n^2)) / (1 + z^2 / n)``
+    with ``p = successes / n``; ``(nan, nan)`` when ``n`` is 0.
+
+    >>> [round(x, 4) for x in wilson(0, 10)]
+    [0.0, 0.2775]
+    """
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    denominator = 1.0 + z * z / n
+    center = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+class _Replica:
+    """The metagame of a replication: one job is one run,
+    ``genotype = {"frozen": bool}``, ``rerun`` the offset of its seed.
+    Returns ``(metric, success, info)``."""
+
+    def __init__(self, name: str, overrides: Mapping[str, Any], seed: int, keep_arrays: bool,
+                 schedule: Mapping[str, int]) -> None:  # fmt: skip
+        self.name, self.overrides, self.seed, self.keep_arrays = name, dict(overrides), int(seed), keep_arrays
+        self.schedule = dict(schedule)
+
+    def get_fitness(self, genotype: Mapping[str, Any], rerun: int = 0) -> tuple[float, bool, dict]:
+        from spikesim import experiments
+
+        experiment = experiments.get(self.name)
+        frozen = bool(genotype.get("frozen", False))
+        seed = self.seed + rerun
+        start = time.perf_counter()
+        extra = {"frozen": True, **self.schedule} if frozen else dict(self.schedule)
+        outcome = experiment.run(self.overrides, seed=seed, progress=False, save_arrays=self.keep_arrays, **extra)
+        wall = time.perf_counter() - start
+        measures = experiment.measures(outcome) if hasattr(experiment, "measures") else {}
+        results = outcome.results
+        info = {
+            "seed": seed, "frozen": frozen, "metric": outcome.metric, "success": outcome.success, "wall_s": wall,
+            "measures": measures, "config": results.config, "episodes": results.episodes,
+            "arrays": dict(results.arrays),
+        }  # fmt: skip
+        return outcome.metric, bool(outcome.success), info
+
+
+def _json(value: Any) -> Any:
+    from spikesim.training import _plain
+
+    return _plain(value)
+
+
+def write_run(path: Path, info: Mapping[str, Any]) -> None:
+    """A run directory (config.json, episodes.jsonl, arrays.npz) from a run's info."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text(json.dumps(_json(info["config"]), indent=1))
+    (path / "episodes.jsonl").write_text("".join(json.dumps(_json(r)) + "\n" for r in info["episodes"]))
+    if info["arrays"]:
+        np.savez_compressed(path / "arrays.npz", **info["arrays"])
+
+
+def replicate(
+    experiment: str,
+    runs: int,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    out: str | Path | None = None,
+    backend: Any = "ray",
+    address: str | None = None,
+    workers: int | None = None,
+    keep_arrays: bool = False,
+    on_run: Callable[[int, int, Evaluation], None] | None = None,
+    schedule: Mapping[str, int] | None = None,
+) -> dict:
+    """Run ``experiment`` for seeds ``seed .. seed + runs - 1`` (trained and,
+    when the experiment has twins, frozen) and return the summary (also
+    ``out/summary.json``). ``keep_arrays`` asks every run to save its arrays
+    (weights, spike logs) too. ``on_run(finished, total, evaluation)`` is
+    called as each run ends. ``schedule`` (``episodes``, ``len_episode``,
+    ``eval_episodes``) shortens the experiment's schedule, for reduced
+    replications (the summary records it).
+
+    Examples
+    --------
+    >>> summary = replicate("florian-temporal-xor", runs=2, backend="serial", overrides={"rule": "mstdpet"},
+    ...                     schedule={"len_episode": 8})
+    >>> summary["completed"], summary["frozen_completed"], summary["paper_success_rate"]
+    (2, 2, 0.995)
+    """
+    from spikesim import experiments
+
+    exp = experiments.get(experiment)
+    overrides = dict(overrides or {})
+    network, game = exp.build(overrides, seed)  # a bad key or value fails before anything runs
+    del network, game
+    if int(runs) != runs or runs < 1:
+        raise ConfigError(f"replicate: runs expects an integer >= 1; got {runs!r}")
+    twin = bool(getattr(exp, "twin", False))
+    jobs = [({"frozen": frozen}, r) for r in range(runs) for frozen in ((False, True) if twin else (False,))]
+    paper = exp.paper_value(overrides) if hasattr(exp, "paper_value") else None
+    out = Path(out) if out is not None else None
+    settings = {"experiment": experiment, "overrides": overrides, "runs": runs, "seed": seed, "twin": twin,
+                "schedule": dict(schedule or {}), "backend": getattr(backend, "name", backend),
+                "address": address}  # fmt: skip
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "replication.json").write_text(json.dumps(_json(settings), indent=1))
+        (out / "results.jsonl").write_text("")
+    records: list[dict] = []
+    finished = [0]
+
+    def on_result(index: int, evaluation: Evaluation) -> None:
+        finished[0] += 1
+        genotype, rerun = jobs[index]
+        record = {"seed": seed + rerun, "frozen": genotype["frozen"]}
+        if evaluation.error is not None:
+            record["error"] = evaluation.error
+        else:
+            info = evaluation.info
+            record.update(success=bool(info["success"]), metric=info["metric"], wall_s=info["wall_s"],
+                          **{k: v for k, v in info["measures"].items() if k != "success"})  # fmt: skip
+            if out is not None:
+                write_run(out / "runs" / f"seed-{seed + rerun:04d}{'-frozen' if genotype['frozen'] else ''}", info)
+        records.append(record)
+        if out is not None:
+            with open(out / "results.jsonl", "a") as f:
+                f.write(json.dumps(_json(record)) + "\n")
+        if on_run is not None:
+            on_run(finished[0], len(jobs), evaluation)
+
+    runner = make_backend(backend, workers=workers, address=address)
+    start = time.perf_counter()
+    try:
+        runner.map(_Replica(experiment, overrides, seed, keep_arrays, schedule or {}), jobs, on_result)
+        used_workers = getattr(runner, "workers", 1)
+    finally:
+        if runner is not backend:
+            runner.close()
+    wall = time.perf_counter() - start
+    summary = summarize(records, paper)
+    summary.update(settings)
+    summary.update(wall_s=wall, workers=used_workers)
+    if out is not None:
+        (out / "summary.json").write_text(json.dumps(_json(summary), indent=1))
+    return summary
+
+
+def summarize(records: list[dict], paper: float | None = None) -> dict:
+    """Success counts, rates and Wilson 95 % intervals of the trained and
+    the frozen runs of ``records`` (failed runs counted apart)."""
+    summary: dict[str, Any] = {}
+    for prefix, frozen in (("", False), ("frozen_", True)):
+        done = [r for r in records if r["frozen"] == frozen and "error" not in r]
+        failed = [r for r in records if r["frozen"] == frozen and "error" in r]
+        if frozen and not done and not failed:
+            summary.update(frozen_success_rate=None, frozen_ci95=None, frozen_successes=None)
+            continue
+        k = sum(r["success"] for r in done)
+        summary[f"{prefix}completed"] = len(done)
+        summary[f"{prefix}successes"] = k
+        summary[f"{prefix}success_rate"] = k / len(done) if done else None
+        summary[f"{prefix}ci95"] = list(wilson(k, len(done))) if done else None
+        summary[f"{prefix}failed"] = len(failed)
+        walls = [r["wall_s"] for r in done]
+        summary[f"{prefix}wall_s_per_run"] = float(np.mean(walls)) if walls else None
+    summary["paper_success_rate"] = paper
+    summary["errors"] = sorted({r["error"] for r in records if "error" in r})
+    return summary
+
+
+# --------------------------------------------------------------------------- command line
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``replicate`` subcommand to ``subparsers``."""
+    p = subparsers.add_parser(
+        "replicate", help="an experiment over many seeds, success rates with 95 %% intervals beside the paper's",
+        description="Run an experiment for seeds SEED..SEED+RUNS-1 in parallel (Ray, a local cluster by default; "
+        "--address or RAY_ADDRESS joins one). Experiments with frozen twins (florian-rate-xor, "
+        "florian-temporal-xor) run every seed twice: trained and frozen (same initial weights and inputs, "
+        "plasticity off). Prints the success rates with Wilson 95 % intervals beside the paper's; --out DIR "
+        "gets the run directories, results.jsonl and summary.json.",
+    )  # fmt: skip
+    p.add_argument("experiment", help="an experiment's name (see 'spikesim list')")
+    p.add_argument("--runs", type=_integer(1), required=True, help="seeds to run")
+    p.add_argument("--seed", type=_integer(0), default=0, help="the first seed (default 0)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of every run (repeatable), e.g. rule=mstdp")  # fmt: skip
+    p.add_argument("--out", help="directory for the runs and summary.json (default: none written)")
+    p.add_argument("--backend", choices=("ray", "serial"), default="ray", help="where runs execute (default ray)")
+    p.add_argument("--address", help="a Ray cluster to join (default: RAY_ADDRESS, else a new local cluster)")
+    p.add_argument("--workers", type=_integer(1), help="Ray workers (default: the cluster's CPUs)")
+    p.add_argument("--arrays", action="store_true", help="also save every run's weights and spike logs")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=run_command)
+    return p
+
+
+def _integer(low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``spikesim replicate``."""
+    from spikesim.cli import CLIError, experiment_by_name as _experiment, parse_overrides
+
+    experiment = _experiment(args.experiment)
+    overrides = parse_overrides(args.set, experiment.namespace())
+    if args.backend == "serial" and args.address:
+        raise CLIError("replicate: --address needs --backend ray")
+
+    def progress(done: int, total: int, evaluation: Evaluation) -> None:
+        if not args.quiet:
+            info = evaluation.info or {}
+            what = evaluation.error or f"seed {info.get('seed')}{' frozen' if info.get('frozen') else ''}: " \
+                f"{'success' if info.get('success') else 'failure'} ({evaluation.seconds:.1f} s)"
+            print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
+
+    summary = replicate(args.experiment, args.runs, args.seed, overrides, args.out, args.backend, args.address,
+                        args.workers, args.arrays, progress)  # fmt: skip
+    print(report(summary))
+    if args.out:
+        print(f"runs and summary: {args.out}")
+    return 0
+
+
+def report(summary: Mapping[str, Any]) -> str:
+    """The summary as a few lines of text."""
+
+    def rate(prefix: str) -> str:
+        if summary.get(f"{prefix}success_rate") is None:
+            return "-"
+        lo, hi = summary[f"{prefix}ci95"]
+        return (f"{summary[f'{prefix}successes']}/{summary[f'{prefix}completed']} = "
+                f"{100 * summary[f'{prefix}success_rate']:.1f} % [95 % CI {100 * lo:.1f}, {100 * hi:.1f}]")  # fmt: skip
+
+    sets = ", ".join(f"{k}={v}" for k, v in summary["overrides"].items())
+    first, last = summary["seed"], summary["seed"] + summary["runs"] - 1
+    lines = [f"{summary['experiment']}{f' ({sets})' if sets else ''}: seeds {first}..{last}",
+             f"  trained:     {rate('')}"]  # fmt: skip
+    if summary.get("twin"):
+        lines.append(f"  frozen twin: {rate('frozen_')}")
+    paper = summary.get("paper_success_rate")
+    lines.append(f"  paper:       {'-' if paper is None else f'{100 * paper:.1f} %'}")
+    per_run = summary.get("wall_s_per_run")
+    lines.append(f"  wall: {summary['wall_s']:.1f} s on {summary['workers']} worker(s)"
+                 + (f", {per_run:.2f} s per trained run" if per_run is not None else ""))  # fmt: skip
+    failed = summary.get("failed", 0) + (summary.get("frozen_failed") or 0)
+    if failed:
+        lines.append(f"  failed runs: {failed} ({'; '.join(summary['errors'])})")
+    return "\n".join(lines)
