@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 
 import spikesim  # noqa: E402
 from spikesim import ActiveRLNetwork, RLNetwork, every_step_reward  # noqa: E402
+from spikesim.experiments.izhikevich import IZHIKEVICH_KEYS, izhikevich_bounds, izhikevich_matrix  # noqa: E402
 from spikesim.games.logic import logic_xor  # noqa: E402
 from spikesim.inputs import RateMap  # noqa: E402
 from spikesim.neurons import LIF, Izhikevich, Neuron  # noqa: E402
@@ -144,26 +145,6 @@ def run_w2(n: int, repeats: int, engine: str) -> dict:
 
 
 # ---------------------------------------------------------------------------- W3
-def izhikevich_matrix(rng: np.random.Generator, shape: tuple) -> np.ma.MaskedArray:
-    """Izhikevich (2007): 100 synapses out of each neuron, excitatory ones onto
-    any other neuron, inhibitory ones onto excitatory neurons only; weight 1."""
-    n_pre, n = shape
-    excitatory = int(0.8 * n)
-    present = np.zeros(shape, dtype=bool)
-    for j in range(n):
-        pool = np.delete(np.arange(n if j < excitatory else excitatory), j) if j < excitatory else np.arange(excitatory)
-        present[j, rng.choice(pool, 100, replace=False)] = True
-    return np.ma.MaskedArray(np.ones(shape), mask=~present)
-
-
-def izhikevich_bounds(n: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Excitatory weights plastic in [0, 4] mV; inhibitory ones fixed at 1 (sign -1)."""
-    low = np.zeros((n, n))
-    high = np.full((n, n), 4.0)
-    low[int(0.8 * n) :] = high[int(0.8 * n) :] = 1.0
-    return low, high
-
-
 class W3(RLNetwork):
     """W3: Izhikevich's (2007) distal-reward network: 800 regular-spiking and
     200 fast-spiking neurons, 100 synapses out of each, noise 13 (U - 0.5),
@@ -171,11 +152,8 @@ class W3(RLNetwork):
 
     parts = {"inputs": RateMap, "neurons": Izhikevich, "weights": Manual, "synapses": DASTDP, "readout": Threshold}
     keys = {
-        "n_inputs": 0, "n_neurons": 1000, "n_outputs": 1, "processing_time": 1000, "state_rate_map": [0.0],
-        "neuron_type": "mix", "polarities": np.r_[np.ones(800), -np.ones(200)], "noise": 13.0,
-        "matrix": izhikevich_matrix, "min_weight": izhikevich_bounds()[0], "max_weight": izhikevich_bounds()[1],
-        "learning_rate": 1.0, "tau_plus": -1.0 / math.log(0.95), "tau_d": -1.0 / math.log(0.995),
-        "tau_c": -10.0 / math.log(0.99), "a_minus": -1.5, "action_threshold": 0.0,
+        **IZHIKEVICH_KEYS, "n_inputs": 0, "state_rate_map": [0.0], "matrix": izhikevich_matrix,
+        "min_weight": izhikevich_bounds()[0], "max_weight": izhikevich_bounds()[1],
     }  # fmt: skip
 
 
