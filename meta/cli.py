@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from spikesim.cli import CLIError, experiment_by_name as _experiment, parse_overrides
+from spikesim.cli import CLIError, experiment_by_name as _experiment, integer_at_least, parse_overrides
 
 #: Options that set what is searched: a resumed search keeps its own.
 _SEARCH_OPTIONS = ("param", "set", "population", "seed", "reruns", "target", "episodes", "len_episode",
@@ -44,26 +44,26 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=None, metavar="NAME[=SPEC]",
                    help="a parameter to search and its constraint (repeatable); default: the experiment's "
                    "search space")  # fmt: skip
-    p.add_argument("--population", type=_integer(1), help="genotypes per generation (default 16)")
-    p.add_argument("--generations", type=_integer(1), help="generations to run (default 10); with --resume the "
+    p.add_argument("--population", type=integer_at_least(1), help="genotypes per generation (default 16)")
+    p.add_argument("--generations", type=integer_at_least(1), help="generations to run (default 10); with --resume the "
                    "new total")  # fmt: skip
-    p.add_argument("--seed", type=_integer(0), help="seed of the search and of the runs (default 0)")
-    p.add_argument("--reruns", type=_integer(1), help="runs per genotype, seeds SEED..SEED+RERUNS-1, averaged")
+    p.add_argument("--seed", type=integer_at_least(0), help="seed of the search and of the runs (default 0)")
+    p.add_argument("--reruns", type=integer_at_least(1), help="runs per genotype, seeds SEED..SEED+RERUNS-1, averaged")
     p.add_argument("--target", type=float, help="stop when the best fitness reaches it")
     p.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
                    help="a fixed parameter of every run (repeatable; VALUE read as JSON when it parses)")  # fmt: skip
-    p.add_argument("--episodes", type=_integer(0), help="training episodes per run (default: the experiment's)")
-    p.add_argument("--len-episode", type=_integer(1), help="game steps per episode (default: the experiment's)")
-    p.add_argument("--eval-episodes", type=_integer(0), help="evaluation episodes (default: the experiment's)")
+    p.add_argument("--episodes", type=integer_at_least(0), help="training episodes per run (default: the experiment's)")
+    p.add_argument("--len-episode", type=integer_at_least(1), help="game steps per episode (default: the experiment's)")
+    p.add_argument("--eval-episodes", type=integer_at_least(0), help="evaluation episodes (default: the experiment's)")
     p.add_argument("--backend", choices=("ray", "serial"), default="ray", help="where evaluations run (default ray)")
     p.add_argument("--address", help="a Ray cluster to join, e.g. auto or ray://HEAD:10001 (default: RAY_ADDRESS, "
                    "else a new local cluster)")  # fmt: skip
-    p.add_argument("--workers", type=_integer(1), help="Ray workers (default: the cluster's CPUs)")
+    p.add_argument("--workers", type=integer_at_least(1), help="Ray workers (default: the cluster's CPUs)")
     p.add_argument("--out", help="the search directory (default: runs/evolve-EXPERIMENT-YYYYmmdd-HHMMSS)")
     p.add_argument("--resume", metavar="DIR", help="continue the search in DIR from its last finished generation")
     g = p.add_argument_group("population (Spikey's names)", "rates not given share what the given ones leave, "
                              "in the proportions of their defaults")
-    g.add_argument("--max-age", type=_integer(1), help="generations a genotype may live (default 5)")
+    g.add_argument("--max-age", type=integer_at_least(1), help="generations a genotype may live (default 5)")
     g.add_argument("--mutate-eligible-pct", type=float, help="share of the best eligible as parents (default 0.5)")
     g.add_argument("--random-rate", type=float, help="share of random genotypes (default 0.1)")
     g.add_argument("--survivor-rate", type=float, help="share of survivors (default 0.1)")
@@ -73,20 +73,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress within a generation")
     p.set_defaults(func=run)
     return p
-
-
-def _integer(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {value}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
 
 
 def _constraints(items: list[str]) -> dict[str, Any]:

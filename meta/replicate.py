@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from spikesim.cli import CLIError, experiment_by_name, integer_at_least, parse_overrides
 from spikesim.meta.backends import Evaluation, make_backend
 from spikesim.params import ConfigError
 
@@ -220,39 +221,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "gets the run directories, results.jsonl and summary.json.",
     )  # fmt: skip
     p.add_argument("experiment", help="an experiment's name (see 'spikesim list')")
-    p.add_argument("--runs", type=_integer(1), required=True, help="seeds to run")
-    p.add_argument("--seed", type=_integer(0), default=0, help="the first seed (default 0)")
+    p.add_argument("--runs", type=integer_at_least(1), required=True, help="seeds to run")
+    p.add_argument("--seed", type=integer_at_least(0), default=0, help="the first seed (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of every run (repeatable), e.g. rule=mstdp")  # fmt: skip
     p.add_argument("--out", help="directory for the runs and summary.json (default: none written)")
     p.add_argument("--backend", choices=("ray", "serial"), default="ray", help="where runs execute (default ray)")
     p.add_argument("--address", help="a Ray cluster to join (default: RAY_ADDRESS, else a new local cluster)")
-    p.add_argument("--workers", type=_integer(1), help="Ray workers (default: the cluster's CPUs)")
+    p.add_argument("--workers", type=integer_at_least(1), help="Ray workers (default: the cluster's CPUs)")
     p.add_argument("--arrays", action="store_true", help="also save every run's weights and spike logs")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run_command)
     return p
 
 
-def _integer(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {value}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
-
-
 def run_command(args: argparse.Namespace) -> int:
     """``spikesim replicate``."""
-    from spikesim.cli import CLIError, experiment_by_name as _experiment, parse_overrides
-
-    experiment = _experiment(args.experiment)
+    experiment = experiment_by_name(args.experiment)
     overrides = parse_overrides(args.set, experiment.namespace())
     if args.backend == "serial" and args.address:
         raise CLIError("replicate: --address needs --backend ray")

@@ -129,10 +129,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         "a run directory (config.json, episodes.jsonl, arrays.npz, summary.json, plots/).",
     )  # fmt: skip
     p.add_argument("experiment", help="an experiment's name (see 'spikesim list') or gym:ENV_ID")
-    p.add_argument("--episodes", type=_count(0), help="training episodes (default: the experiment's)")
-    p.add_argument("--eval-episodes", type=_count(0), help="evaluation episodes (default: the experiment's)")
-    p.add_argument("--len-episode", type=_count(1), help="game steps per episode at most (default: the experiment's)")
-    p.add_argument("--seed", type=_count(0), help="seed of the network and the game")
+    p.add_argument("--episodes", type=integer_at_least(0), help="training episodes (default: the experiment's)")
+    p.add_argument("--eval-episodes", type=integer_at_least(0), help="evaluation episodes (default: the experiment's)")
+    p.add_argument("--len-episode", type=integer_at_least(1), help="game steps per episode at most (default: the experiment's)")
+    p.add_argument("--seed", type=integer_at_least(0), help="seed of the network and the game")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter (repeatable); VALUE is read as JSON when it parses, "
                    "else as a string; a callable as module:name")  # fmt: skip
@@ -179,7 +179,9 @@ def _meta_cli() -> Any:
     return module if callable(getattr(module, "add_parser", None)) else None
 
 
-def _count(low: int):
+def integer_at_least(low: int):
+    """An argparse type: an integer, at least ``low``."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
