@@ -76,8 +76,10 @@ def run_tick(
         for a in range(n_fired[0]):
             j = fired[a]
             value = spike_value[j]
-            for k in range(indptr[j], indptr[j + 1]):
-                current[targets[k]] += value * w[k]
+            row_targets = targets[indptr[j] : indptr[j + 1]]  # slices: indices known >= 0
+            row_w = w[indptr[j] : indptr[j + 1]]
+            for q in range(row_w.size):
+                current[row_targets[q]] += value * row_w[q]
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         count = 0

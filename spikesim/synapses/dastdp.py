@@ -169,12 +169,14 @@ class DASTDP(Synapses):
         for a in range(n_fired):  # LTP: traces of the previous step
             if fired[a] >= n_inputs:
                 i = fired[a] - n_inputs
-                for q in range(col_ptr[i], col_ptr[i + 1]):
-                    c[col_syn[q]] += a_plus * trace[col_src[q]]
+                column_syn, column_src = col_syn[col_ptr[i] : col_ptr[i + 1]], col_src[col_ptr[i] : col_ptr[i + 1]]
+                for q in range(column_syn.size):  # (slices: indices known >= 0)
+                    c[column_syn[q]] += a_plus * trace[column_src[q]]
         for a in range(s.prev_n[0]):  # LTD: the previous step's spikes arrive
             j = prev_fired[a]
-            for k in range(indptr[j], indptr[j + 1]):
-                c[k] += a_minus * trace[n_inputs + targets[k]]
+            row_targets, row_c = targets[indptr[j] : indptr[j + 1]], c[indptr[j] : indptr[j + 1]]
+            for q in range(row_c.size):
+                row_c[q] += a_minus * trace[n_inputs + row_targets[q]]
         decay = p.decay
         for j in range(trace.size):
             trace[j] *= decay

@@ -93,20 +93,24 @@ def _modulate(scale, spikes, fired, n_fired, n_inputs, p_plus, p_minus, graph, w
         pj = p_plus[j]
         if not row_plastic[j]:  # frozen synapses cannot move
             continue
-        for k in range(indptr[j], indptr[j + 1]):
-            i = targets[k]
+        start, stop = indptr[j], indptr[j + 1]  # slices: their indices are known >= 0
+        row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
+        for q in range(row_w.size):
+            i = row_targets[q]
             zeta = p_minus[i]
             if spikes[n_inputs + i]:
                 zeta += pj
-            b = bound_id[k]
-            w[k] = bounded(w[k] + scale * zeta, bound_lo[b], bound_hi[b])
+            b = row_bounds[q]
+            row_w[q] = bounded(row_w[q] + scale * zeta, bound_lo[b], bound_hi[b])
     for a in range(n_fired):
         if fired[a] >= n_inputs:
             i = fired[a] - n_inputs
-            for c in range(col_ptr[i], col_ptr[i] + col_plastic[i]):
-                j = col_src[c]
+            start, stop = col_ptr[i], col_ptr[i] + col_plastic[i]
+            column_syn, column_src = col_syn[start:stop], col_src[start:stop]
+            for q in range(column_syn.size):
+                j = column_src[q]
                 if not spikes[j]:  # synapses with both sides spiking were done above
-                    k = col_syn[c]
+                    k = column_syn[q]
                     b = bound_id[k]
                     w[k] = bounded(w[k] + scale * p_plus[j], bound_lo[b], bound_hi[b])
 
@@ -311,13 +315,15 @@ class MSTDPET(Florian):
         gain = p.zeta_gain  # zeta enters z before the decay: (z + zeta / (tau_z decay)) * decay
         for a in range(n_fired):  # zeta's P-_i f_j, along the rows of the neurons that fired
             j = fired[a]
-            for k in range(indptr[j], indptr[j + 1]):
-                z[k] += p_minus[targets[k]] * gain
+            row_targets, row_z = targets[indptr[j] : indptr[j + 1]], z[indptr[j] : indptr[j + 1]]
+            for q in range(row_z.size):  # (slices: indices known >= 0)
+                row_z[q] += p_minus[row_targets[q]] * gain
         for a in range(n_fired):  # and its P+_j f_i, down their columns
             if fired[a] >= n_inputs:
                 i = fired[a] - n_inputs
-                for c in range(col_ptr[i], col_ptr[i + 1]):
-                    z[col_syn[c]] += p_plus[col_src[c]] * gain
+                column_syn, column_src = col_syn[col_ptr[i] : col_ptr[i + 1]], col_src[col_ptr[i] : col_ptr[i + 1]]
+                for q in range(column_syn.size):
+                    z[column_syn[q]] += p_plus[column_src[q]] * gain
         scale = 0.0
         if r != 0.0:
             scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)

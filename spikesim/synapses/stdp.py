@@ -118,9 +118,11 @@ class STDP(Synapses):
             x_pre[j] += a_plus
             if not row_plastic[j]:
                 continue
-            for k in range(indptr[j], indptr[j + 1]):
-                b = bound_id[k]
-                w[k] = bounded(w[k] + rate * x_post[targets[k]], bound_lo[b], bound_hi[b])
+            start, stop = indptr[j], indptr[j + 1]  # slices: their indices are known >= 0
+            row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
+            for q in range(row_w.size):
+                b = row_bounds[q]
+                row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
         low, high = graph.plastic_bounds[0], graph.plastic_bounds[1]
         shared = low == low  # all plastic synapses share their bounds (not NaN)
         for a in range(n_fired):
@@ -129,15 +131,17 @@ class STDP(Synapses):
                 x_post[i] += a_minus
                 # frozen synapses (listed after the plastic ones) cannot move; in a column the
                 # synapses are scattered over memory, so read as little per synapse as possible
+                start, stop = col_ptr[i], col_ptr[i] + col_plastic[i]
+                column_syn, column_src = col_syn[start:stop], col_src[start:stop]
                 if shared:
-                    for c in range(col_ptr[i], col_ptr[i] + col_plastic[i]):
-                        k = col_syn[c]
-                        w[k] = bounded(w[k] + rate * x_pre[col_src[c]], low, high)
+                    for q in range(column_syn.size):
+                        k = column_syn[q]
+                        w[k] = bounded(w[k] + rate * x_pre[column_src[q]], low, high)
                 else:
-                    for c in range(col_ptr[i], col_ptr[i] + col_plastic[i]):
-                        k = col_syn[c]
+                    for q in range(column_syn.size):
+                        k = column_syn[q]
                         b = bound_id[k]
-                        w[k] = bounded(w[k] + rate * x_pre[col_src[c]], bound_lo[b], bound_hi[b])
+                        w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
