@@ -76,16 +76,20 @@ class RLSTDP(Synapses):
             for a in range(n_fired):
                 if fired[a] >= n_inputs:
                     i = fired[a] - n_inputs
-                    for c in range(graph.col_ptr[i], graph.col_ptr[i] + graph.col_plastic[i]):  # frozen cannot move
-                        k = graph.col_syn[c]
+                    start, stop = graph.col_ptr[i], graph.col_ptr[i] + graph.col_plastic[i]  # frozen cannot move
+                    column_syn, column_src = graph.col_syn[start:stop], graph.col_src[start:stop]
+                    for q in range(column_syn.size):  # (slices: indices known >= 0)
+                        k = column_syn[q]
                         b = bound_id[k]
-                        w[k] = bounded(w[k] + scale * x[graph.col_src[c]], bound_lo[b], bound_hi[b])
+                        w[k] = bounded(w[k] + scale * x[column_src[q]], bound_lo[b], bound_hi[b])
             for a in range(n_fired):
                 j = fired[a]
                 if j >= n_inputs and graph.row_plastic[j]:
-                    for k in range(graph.indptr[j], graph.indptr[j + 1]):
-                        b = bound_id[k]
-                        w[k] = bounded(w[k] - scale * x[n_inputs + graph.targets[k]], bound_lo[b], bound_hi[b])
+                    start, stop = graph.indptr[j], graph.indptr[j + 1]
+                    row_targets, row_bounds, row_w = graph.targets[start:stop], bound_id[start:stop], w[start:stop]
+                    for q in range(row_w.size):
+                        b = row_bounds[q]
+                        row_w[q] = bounded(row_w[q] - scale * x[n_inputs + row_targets[q]], bound_lo[b], bound_hi[b])
         slot = s.clock[0] % p.window
         for j in range(spikes.size):
             spike = np.int64(spikes[j])
