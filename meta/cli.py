@@ -16,11 +16,10 @@ import argparse
 import math
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from spikesim.cli import CLIError, experiment_by_name as _experiment, integer_at_least, parse_overrides
+from spikesim.cli import CLIError, default_out, experiment_by_name as _experiment, integer_at_least, parse_overrides
 
 #: Options that set what is searched: a resumed search keeps its own.
 _SEARCH_OPTIONS = ("param", "set", "population", "seed", "reruns", "target", "episodes", "len_episode",
@@ -118,16 +117,6 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _default_out(name: str) -> Path:
-    stem = "".join(c if c.isalnum() or c in "._-" else "-" for c in name).strip("-") or "search"
-    base = Path("runs") / f"evolve-{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out, number = base, 1
-    while out.exists():
-        number += 1
-        out = base.with_name(f"{base.name}-{number}")
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     """The ``evolve`` command: returns its exit code."""
     import numpy as np
@@ -157,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             raise CLIError("evolve: give an EXPERIMENT (see 'spikesim list') or --resume DIR")
         experiment = _experiment(args.experiment)
         namespace = experiment.namespace()
-        out = Path(args.out) if args.out else _default_out(args.experiment)
+        out = Path(args.out) if args.out else default_out(args.experiment, prefix="evolve-")
         options = {
             "experiment": experiment,
             "constraints": _constraints(args.param) if args.param else None,

@@ -386,9 +386,11 @@ def _cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_out(name: str) -> Path:
+def default_out(name: str, prefix: str = "") -> Path:
+    """``runs/PREFIXNAME-YYYYmmdd-HHMMSS`` (NAME reduced to file-name
+    characters), with ``-2``, ``-3``, ... appended if it exists already."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
-    base = Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    base = Path("runs") / f"{prefix}{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
     out, number = base, 1
     while out.exists():
         number += 1
@@ -402,7 +404,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.engine is not None:
         overrides["engine"] = args.engine
     experiment.split(overrides)  # unknown keys fail before anything is written
-    out = Path(args.out) if args.out else _default_out(args.experiment)
+    out = Path(args.out) if args.out else default_out(args.experiment)
     try:
         outcome = experiment.run(
             overrides, seed=args.seed, episodes=args.episodes, len_episode=args.len_episode,

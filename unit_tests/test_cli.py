@@ -92,7 +92,8 @@ def test_run_default_directory_is_named_after_the_experiment_and_time(tmp_path, 
     (directory,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"xor-\d{8}-\d{6}", directory.name)
     assert f"run directory: {directory.relative_to(tmp_path)} (seed 1)" in stdout
-    assert cli._default_out("gym:CartPole-v1").name.startswith("gym-CartPole-v1-")
+    assert cli.default_out("gym:CartPole-v1").name.startswith("gym-CartPole-v1-")
+    assert cli.default_out("xor", prefix="evolve-").name.startswith("evolve-xor-")
 
 
 def test_interrupted_run_exits_130_and_names_the_directory(tmp_path, monkeypatch):
