@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from spikesim import viz
+from spikesim.experiments.izhikevich import hold_measures
 
 
 def load(path: Path, name: str) -> dict:
@@ -81,22 +82,35 @@ def distal_rows(paths: list[Path], figures: Path) -> list[str]:
         path=figures / "izhikevich-distal-reward-histogram.png",
     )  # fmt: skip
     rows = []
-    traces = iter(a["rewarded_weight"] for a in arrays)
+    traces = iter(arrays)
     for r in records:
         if "error" in r:
             rows.append(f"| {r['seed']} | failed: {r['error']} |")
             continue
         trace = next(traces)
-        after = trace[int(r["first_reached_3_8_s"]) - 1 :] if r["first_reached_3_8_s"] is not None else trace[:0]
-        held = f"{100 * np.mean(after >= 3.8):.0f} %" if after.size else "-"
-        reached = "-"
-        if r["first_reached_3_8_s"] is not None:
-            reached = f"{r['first_reached_3_8_s']:.0f} s ({r['rewards_to_3_8']} rewards)"
-        rows.append(f"| {r['seed']} | {r['rewarded_weight']:.2f} | {reached} | {held} | {trace[-600:].mean():.2f} | "
-                    f"{r['rewards']} | "
-                    f"{r['mean_excitatory_weight']:.3f} | {100 * r['saturated_others']:.2f} % | "
-                    f"{r['firing_rate_hz']:.2f} | {r['wall_s']:.0f} s | {verdict(r)} |")  # fmt: skip
+        rows.append(distal_row({**r, **hold_measures(trace["rewarded_weight"], trace["rewards_per_s"])}))
     return rows
+
+
+DISTAL_HEADER = (
+    "| seed | rewarded weight after 1 h (mV) | first at >= 3.8 mV | time at >= 3.8 mV after that "
+    "| its mean over the last 10 min (mV) | drops > 0.2 mV in 1 s (at a pulse) | rewards in 1 h "
+    "| mean excitatory weight (mV) | other synapses >= 3.8 mV | firing rate (Hz) | wall | success |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def distal_row(r: dict) -> str:
+    """One run of izhikevich-distal-reward (or of examples/daspnet_check.py)
+    as a row under :data:`DISTAL_HEADER`."""
+    reached, held = "never", "-"
+    if r["first_reached_3_8_s"] is not None:
+        reached = f"{r['first_reached_3_8_s']:.0f} s ({r['rewards_to_3_8']} rewards)"
+        held = f"{100 * r['time_at_3_8_after']:.0f} %"
+    return (f"| {r['seed']} | {r['rewarded_weight']:.2f} | {reached} | {held} | {r['last_10_min_mean']:.2f} | "
+            f"{r['drops']} ({r['drops_at_pulses']}) | {r['rewards']} | {r['mean_excitatory_weight']:.3f} | "
+            f"{100 * r['saturated_others']:.2f} % | {r['firing_rate_hz']:.2f} | {r['wall_s']:.0f} s | "
+            f"{verdict(r)} |")  # fmt: skip
 
 
 def conditioning_rows(paths: list[Path], figures: Path) -> list[str]:
@@ -143,10 +157,7 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|")
         print("\n".join(xor), end="\n\n")
     if distal:
-        print("| seed | rewarded weight after 1 h (mV) | first at >= 3.8 mV | time at >= 3.8 mV after that "
-              "| its mean over the last 10 min (mV) | rewards in 1 h | mean excitatory weight (mV) "
-              "| other synapses >= 3.8 mV | firing rate (Hz) | wall | success |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print(DISTAL_HEADER)
         print("\n".join(distal), end="\n\n")
     if conditioning:
         print("| seed | S1 presentations | S1 response, first -> last tenth of the run | other sets' response "

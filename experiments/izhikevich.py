@@ -345,20 +345,38 @@ class WeightTrace(Callback):
         excitatory = network.w[self._excitatory]
         others = self._excitatory.copy()
         others[network.rewarded_synapse] = False
-        reached = np.flatnonzero(rewarded >= 3.8)
         self.arrays = {"rewarded_weight": rewarded, "mean_excitatory_weight": np.array(self.mean),
                        "spikes_per_s": np.array(self.spikes), "rewards_per_s": np.array(self.rewards),
                        "excitatory_weights": excitatory}  # fmt: skip
         record.update(
             n1=network.n1, n2=network.n2,
             rewarded_weight=float(rewarded[-1]) if rewarded.size else math.nan,
-            first_reached_3_8_s=float(reached[0] + 1) if reached.size else None,
             rewards=network.rewards_delivered, pairings=network.pairings,
-            rewards_to_3_8=int(np.sum(self.rewards[: reached[0] + 1])) if reached.size else None,
             mean_excitatory_weight=float(excitatory.mean()),
             saturated_others=float(np.mean(network.w[others] >= 3.8)),
             firing_rate_hz=float(np.sum(self.spikes) / (N * seconds)) if seconds else 0.0,
+            **hold_measures(rewarded, np.array(self.rewards)),
         )  # fmt: skip
+
+
+def hold_measures(weight: np.ndarray, rewards: np.ndarray) -> dict:
+    """How the rewarded synapse reached and held the bound, from its weight
+    at the end of every second and the rewards of every second: when it
+    first reached 3.8 mV (s) and after how many rewards, the fraction of the
+    seconds from then on at 3.8 mV or more, its mean over the last 600 s,
+    and its drops (falls of more than 0.2 mV within one second), in all and
+    in a second with a reward in it or in the second before."""
+    reached = np.flatnonzero(weight >= 3.8)
+    first = int(reached[0]) if reached.size else None
+    drops = np.diff(weight) < -0.2
+    pulses = (rewards[1:] > 0) | (rewards[:-1] > 0)
+    return {
+        "first_reached_3_8_s": None if first is None else first + 1,
+        "rewards_to_3_8": None if first is None else int(np.sum(rewards[: first + 1])),
+        "time_at_3_8_after": None if first is None else float(np.mean(weight[first:] >= 3.8)),
+        "last_10_min_mean": float(weight[-600:].mean()) if weight.size else math.nan,
+        "drops": int(drops.sum()), "drops_at_pulses": int(np.sum(drops & pulses)),
+    }  # fmt: skip
 
 
 class Responses(Callback):
@@ -494,7 +512,8 @@ DISTAL_REWARD = register(
         metric=rewarded_weight, metric_name="rewarded synapse's final weight (mV)", target=3.8,
         recorder=WeightTrace, success_test=distal_success,
         measured=("n1", "n2", "rewarded_weight", "first_reached_3_8_s", "rewards", "pairings", "rewards_to_3_8",
-                  "mean_excitatory_weight", "saturated_others", "firing_rate_hz"),
+                  "time_at_3_8_after", "last_10_min_mean", "drops", "drops_at_pulses", "mean_excitatory_weight",
+                  "saturated_others", "firing_rate_hz"),
     )  # fmt: skip
 )
 

@@ -581,23 +581,36 @@ def pattern_rates(trained: Any, frozen: Any = None, title: str | None = None,
 
 def rewarded_weight(traces: Sequence[np.ndarray], means: Sequence[np.ndarray] | None = None,
                     labels: Sequence[str] | None = None, title: str = "Rewarded synapse",
-                    path: "str | os.PathLike[str] | None" = None) -> "Figure":  # fmt: skip
+                    path: "str | os.PathLike[str] | None" = None, named: int = 8) -> "Figure":  # fmt: skip
     """The rewarded synapse's weight over time (one line per run, per
     second, named by ``labels``), and the mean excitatory weight (dashed)
-    when given."""
+    when given. With more than ``named`` runs, the first three are drawn
+    in colour and named, the others thin and grey, with the median of all
+    the runs' weights (black) and the mean of their excitatory means."""
     fig = _figure()
     ax = fig.add_subplot()
+    many = len(traces) > named
     for k, trace in enumerate(traces):
         minutes = np.arange(1, len(trace) + 1) / 60.0
         label = labels[k] if labels is not None else f"run {k + 1}" if len(traces) > 1 else "rewarded synapse"
+        if many and k >= 3:
+            ax.plot(minutes, trace, color="gray", linewidth=0.5, alpha=0.4, label="other runs" if k == 3 else None)
+            continue
         ax.plot(minutes, trace, color=f"C{k}", linewidth=1.2, label=label)
-        if means is not None:
+        if means is not None and not many:
             ax.plot(minutes, means[k], color=f"C{k}", linestyle="--", linewidth=0.8)
+    if many:
+        length = min(len(trace) for trace in traces)
+        minutes = np.arange(1, length + 1) / 60.0
+        median = np.median([trace[:length] for trace in traces], axis=0)
+        ax.plot(minutes, median, color="black", linewidth=1.5, label=f"median of {len(traces)} runs")
+        if means is not None:
+            ax.plot(minutes, np.mean([m[:length] for m in means], axis=0), color="black", linestyle="--", linewidth=1.0)
     ax.axhline(3.8, color="gray", linewidth=0.5, linestyle=":")
     ax.set_xlabel("time (min)")
     ax.set_ylabel("weight (mV)")
     ax.set_title(title + (" (dashed: mean excitatory weight)" if means is not None else ""))
-    ax.legend(loc="center right", fontsize="x-small", ncol=1 + len(traces) // 8)
+    ax.legend(loc="center right", fontsize="x-small", ncol=1 if many else 1 + len(traces) // 8)
     return _finish(fig, path)
 
 

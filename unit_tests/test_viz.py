@@ -132,6 +132,21 @@ def test_weight_histogram_counts_the_synapses():
     assert [p.get_height() for p in ax.patches] == [1, 2, 1, 2]  # the two zeros in [0, 1)
 
 
+def test_rewarded_weight_draws_every_run_and_the_median_of_many():
+    traces = [np.full(120, float(k)) for k in range(10)]
+    means = [np.full(120, 0.5 + k) for k in range(10)]
+    ax = viz.rewarded_weight(traces[:2], means[:2], labels=["a", "b"]).axes[0]
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines[:4:2]] == ["a", "b"] and lines[1].get_linestyle() == "--"
+    assert lines[0].get_xdata()[-1] == 2.0 and lines[3].get_ydata()[0] == 1.5  # minutes; b's mean
+    ax = viz.rewarded_weight(traces, means).axes[0]
+    named = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert named == ["run 1", "run 2", "run 3", "other runs", "median of 10 runs"]
+    median, mean = ax.get_lines()[-3:-1]
+    assert median.get_ydata()[0] == 4.5 and mean.get_ydata()[0] == 5.0 and mean.get_linestyle() == "--"
+    assert len(ax.get_lines()) == 10 + 2 + 1  # the runs, median and mean, the 3.8 mV line
+
+
 # --------------------------------------------------------------------------- runs and games
 def test_learning_curve_marks_phases_and_draws_a_moving_mean(tmp_path):
     run = write_run(tmp_path / "run", records([1.0, 3.0, 5.0, 7.0, 4.0], ["train"] * 4 + ["eval"]), experiment="xor")
