@@ -366,6 +366,12 @@ def hold_measures(weight: np.ndarray, rewards: np.ndarray) -> dict:
     seconds from then on at 3.8 mV or more, its mean over the last 600 s,
     and its drops (falls of more than 0.2 mV within one second), in all and
     in a second with a reward in it or in the second before."""
+    weight, rewards = np.asarray(weight, dtype=float), np.asarray(rewards)
+    if weight.ndim != 1 or weight.shape != rewards.shape:
+        raise ValueError(
+            f"hold_measures: expected two 1-d arrays of the same length (one value per second); "
+            f"got shapes {weight.shape} and {rewards.shape}"
+        )
     reached = np.flatnonzero(weight >= 3.8)
     first = int(reached[0]) if reached.size else None
     drops = np.diff(weight) < -0.2

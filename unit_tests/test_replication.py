@@ -201,6 +201,8 @@ def test_hold_measures_of_a_known_trace():
     rewards[4] = 0
     assert hold_measures(weight, rewards)["drops_at_pulses"] == 0
     assert hold_measures(np.zeros(5), np.zeros(5))["first_reached_3_8_s"] is None
+    with pytest.raises(ValueError, match="same length"):
+        hold_measures(np.zeros(5), np.zeros(4))
 
 
 def test_stimuli_every_100_to_300_ms():
