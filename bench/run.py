@@ -138,7 +138,9 @@ def main() -> None:
                 measure_brian2(workload, ours["n"], args, results, ours)
     if args.table:
         command = "python bench/run.py " + " ".join(sys.argv[1:])
-        args.table.write_text(f"`{command}` ({time.perf_counter() - started:.0f} s in all)\n\n{table(results)}")
+        from spikesim import files
+
+        files.write_text(args.table, f"`{command}` ({time.perf_counter() - started:.0f} s in all)\n\n{table(results)}")
 
 
 if __name__ == "__main__":

@@ -25,13 +25,13 @@ n1. It prints, per seed, the numbers of the table in examples/README.md
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numba as nb
 import numpy as np
 
+from spikesim import files
 from spikesim.cli import integer_at_least
 from spikesim.experiments.izhikevich import distal_success, hold_measures
 
@@ -187,8 +187,7 @@ def main() -> None:
     print(f"\nended at 3.8 mV or more (and mean excitatory weight below 1 mV) in {sum(r['success'] for r in records)} "
           f"of {len(records)} runs; reached 3.8 mV in {sum(r['first_reached_3_8_s'] is not None for r in records)}")
     if args.json:
-        with open(args.json, "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in records)
+        files.write_json_lines(args.json, records)
 
 
 if __name__ == "__main__":

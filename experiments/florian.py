@@ -36,7 +36,7 @@ from typing import Any, Mapping
 import numpy as np
 from gymnasium import spaces
 
-from spikesim import ActiveRLNetwork, every_step_reward
+from spikesim import ActiveRLNetwork, every_step_reward, files
 from spikesim.experiments.registry import Experiment, Outcome, register
 from spikesim.families import Inputs
 from spikesim.games import Game, Logic
@@ -97,7 +97,6 @@ class SymbolTrains(Inputs):
             self.trains[symbol, self.rng.choice(self.processing_time, self.train_spikes, replace=False)] = True
 
     def check(self) -> None:
-        super().check()
         if self.train_spikes > self.processing_time:
             raise self.error("train_spikes", f"at most processing_time ({self.processing_time})", self.train_spikes)
 
@@ -284,8 +283,7 @@ class TwinExperiment(Experiment):
                               (rates, *callbacks), save_arrays)  # fmt: skip
         outcome.results.arrays["pattern_rates"] = rates.rates
         if out is not None:
-            arrays = dict(outcome.results.arrays)
-            np.savez_compressed(outcome.results.out / "arrays.npz", **arrays)
+            files.write_npz(outcome.results.out / "arrays.npz", outcome.results.arrays)
         return outcome
 
     def paper_value(self, overrides: Mapping[str, Any]) -> float | None:
@@ -356,7 +354,6 @@ class SpikeTimes(Inputs):
     reference = staticmethod(StaticMap.reference)
 
     def check(self) -> None:
-        super().check()
         if len(self.spike_times) != self.n_inputs:
             raise self.error("spike_times", f"one list of times per input ({self.n_inputs})", repr(self.spike_times))
         if self.processing_time != 1:
@@ -451,7 +448,7 @@ class TraceExperiment(Experiment):
                               (trace, *callbacks), save_arrays)  # fmt: skip
         outcome.results.arrays.update(trace.arrays)
         if out is not None:
-            np.savez_compressed(outcome.results.out / "arrays.npz", **outcome.results.arrays)
+            files.write_npz(outcome.results.out / "arrays.npz", outcome.results.arrays)
         return outcome
 
 

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from spikesim import names
 from spikesim.experiments.registry import Experiment, mean_total_reward
 from spikesim.games import GymWrapper
 from spikesim.network import RLNetwork
@@ -205,12 +206,22 @@ def network_for(game: GymWrapper, **keys: Any) -> RLNetwork:
     return network_class(game, **class_keys)(game=game, **instance_keys)
 
 
-def experiment_for(env_id: str, episodes: int = 5, eval_episodes: int = 2, len_episode: int | None = None) -> Experiment:
+def experiment_for(
+    env_id: str, episodes: int = 5, eval_episodes: int = 2, len_episode: int | None = None, *,
+    trusted: bool = False, allow: Iterable[str] = (),
+) -> Experiment:
     """The experiment ``gym:ENV_ID``: the default network (:func:`network_class`)
     playing ``GymWrapper(env_id)`` for ``episodes`` training and
     ``eval_episodes`` evaluation episodes of at most ``len_episode`` steps
     (default: the environment's limit, at most 500), measured by the mean
-    total reward of the evaluation episodes. Not registered."""
+    total reward of the evaluation episodes. Not registered.
+
+    An id ``module:Env-v0`` makes gymnasium import ``module`` (to register the
+    environment): that needs ``trusted=True`` or ``allow=("module",)``, since
+    ids also come from files (see :func:`spikesim.names.check_module`)."""
+    if isinstance(env_id, str) and ":" in env_id:
+        module = env_id.partition(":")[0]
+        names.check_module(module, what=f"gym:{env_id}: refused to import {module!r}", trusted=trusted, allow=allow)
     game = GymWrapper(env_id)
     try:
         limit = game.env.spec.max_episode_steps if game.env.spec is not None else None

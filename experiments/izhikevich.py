@@ -37,7 +37,7 @@ import numba as nb
 import numpy as np
 from gymnasium import spaces
 
-from spikesim import RLNetwork
+from spikesim import RLNetwork, files
 from spikesim.experiments.registry import Experiment, Outcome, register
 from spikesim.families import Inputs
 from spikesim.games.game import Game
@@ -279,7 +279,6 @@ class Stimuli(Inputs):
     reference = staticmethod(StaticMap.reference)
 
     def check(self) -> None:
-        super().check()
         low, high = self.stimulus_interval
         if not (1 <= low <= high):
             raise self.error("stimulus_interval", "two integers 1 <= low <= high", repr(self.stimulus_interval))
@@ -476,7 +475,7 @@ class IzhikevichExperiment(Experiment):
                               (recorder, *callbacks), save_arrays)  # fmt: skip
         outcome.results.arrays.update(recorder.arrays)
         if out is not None:
-            np.savez_compressed(outcome.results.out / "arrays.npz", **outcome.results.arrays)
+            files.write_npz(outcome.results.out / "arrays.npz", outcome.results.arrays)
         success = bool(self.success_test(outcome.results.episodes[-1])) if self.success_test else outcome.success
         return Outcome(outcome.results, outcome.metric, success)
 

@@ -137,11 +137,11 @@ class Experiment:
         value = float(self.metric(results))
         success = None if self.target is None else value >= self.target
         if out is not None:
-            import json
+            from spikesim import files
 
             summary = {"experiment": self.name, "metric": value, "metric_name": self.metric_name,
                        "target": self.target, "success": success}  # fmt: skip
-            (results.out / "summary.json").write_text(json.dumps(summary, indent=1))
+            files.write_json(results.out / "summary.json", summary)
         return Outcome(results, value, success)
 
 
@@ -159,6 +159,8 @@ def register(experiment: Experiment, replace: bool = False) -> Experiment:
 def get(name: str) -> Experiment:
     """The experiment registered under ``name``; a :class:`KeyError` names
     the closest ones."""
+    if not isinstance(name, str):
+        raise KeyError(f"an experiment name is a string; got {name!r} Experiments: {', '.join(sorted(_REGISTRY))}")
     if name not in _REGISTRY:
         near = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""

@@ -26,6 +26,10 @@ class Game(gym.Env):
         name = type(self).__name__
         values: dict[str, Any] = {}
         if preset is not None:
+            if not isinstance(preset, str):
+                raise ConfigError(
+                    f"{name}: preset expects a preset name (a string) among {', '.join(self.PRESETS)}; got {preset!r}"
+                )
             if preset not in self.PRESETS:
                 raise ConfigError(
                     f"{name}: unknown preset {preset!r}{closest(preset, self.PRESETS)} Presets: {', '.join(self.PRESETS)}"

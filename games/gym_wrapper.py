@@ -35,7 +35,7 @@ from spikesim.families import Inputs, Readout
 from spikesim.games.game import Game
 from spikesim.inputs import OneHot, PopulationCode, RateMap
 from spikesim.inputs.rates import RateInputs
-from spikesim.params import REQUIRED, ConfigError, Param
+from spikesim.params import REQUIRED, ConfigError, Param, call_user
 from spikesim.readouts import NeuronRates, TopAction
 
 _ONE_HOT = {p.name: p for p in OneHot.PARAMS}
@@ -65,7 +65,6 @@ class MultiOneHot(RateInputs):
     )
 
     def check(self) -> None:
-        super().check()
         nvec = np.ravel(self.obs_nvec)
         if nvec.size == 0 or not all(float(n).is_integer() for n in nvec):
             raise self.error("obs_nvec", "positive integers", repr(self.obs_nvec))
@@ -111,6 +110,9 @@ class Decoder:
     def __call__(self, output: Any, rng: np.random.Generator) -> Any:
         return output
 
+#: The wrapper's ``decode`` argument, declared for the messages of :func:`~spikesim.params.call_user`.
+DECODE = Param("decode", "callable", None, "decode(output, rng) -> the environment's action (with readout=)")
+
 
 class CustomDecoder(Decoder):
     """A readout given by the user, with ``decode(output, rng) -> action``."""
@@ -120,7 +122,7 @@ class CustomDecoder(Decoder):
         self.decode = decode
 
     def __call__(self, output: Any, rng: np.random.Generator) -> Any:
-        return output if self.decode is None else self.decode(output, rng)
+        return output if self.decode is None else call_user("GymWrapper", DECODE, self.decode, output, rng)
 
 
 class DiscreteDecoder(Decoder):

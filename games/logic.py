@@ -7,7 +7,7 @@ import numpy as np
 from gymnasium import spaces
 
 from spikesim.games.game import Game
-from spikesim.params import EXPECTED_VALUE
+from spikesim.params import EXPECTED_VALUE, call_user
 
 
 def logic_and(state: Any) -> int:
@@ -82,6 +82,6 @@ class Logic(Game):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         if not self.action_space.contains(np.int64(action)):
             raise ValueError(f"Logic: action must be 0 or 1; got {action!r}")
-        expected = self._params["expected_value"](self._state)
+        expected = call_user(type(self).__name__, EXPECTED_VALUE, self._params["expected_value"], self._state)
         reward = 1.0 if int(action) == expected else 0.0
         return self._draw(), reward, False, False, {"expected": expected}

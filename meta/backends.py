@@ -26,6 +26,14 @@ log = logging.getLogger("spikesim")
 
 Job = tuple[Mapping[str, Any], int]
 
+#: Seconds an ``address`` has to accept a connection and answer before
+#: :class:`RayBackend` gives up (ConnectionError) rather than wait in
+#: ``ray.init``, which retries an unreachable cluster for many minutes.
+ADDRESS_TIMEOUT_S = 10.0
+#: The first bytes an HTTP/2 client sends (RFC 9113, 3.4): the preface and an
+#: empty SETTINGS frame; Ray's GCS and client servers (gRPC) answer with theirs.
+_HTTP2_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
 
 @dataclass
 class Evaluation:
@@ -155,6 +163,11 @@ class RayBackend:
     node) is retried on another worker, up to ``retries`` times; the dead
     worker is replaced when the cluster has room.
 
+    An address given as ``HOST:PORT`` (the cluster's GCS) or
+    ``ray://HOST:PORT`` (a Ray client server) is probed before ``ray.init``
+    (:func:`probe_address`): one that does not answer within
+    :data:`ADDRESS_TIMEOUT_S` raises ConnectionError naming it.
+
     Parameters
     ----------
     workers
@@ -199,6 +212,7 @@ class RayBackend:
                 options.setdefault("include_dashboard", False)
                 if self.requested_workers is not None:
                     options.setdefault("num_cpus", self.requested_workers)
+            probe_address(address or os.environ["RAY_ADDRESS"])
             ray.init(address=address, **options)
             self.started_ray = True
             log.info("ray: %s", "started a local cluster" if self.address is None else f"joined {self.address}")
@@ -309,6 +323,39 @@ class RayBackend:
         self._actors, self._ready, self._pending = [], deque(), {}
         self._game = self._game_box = None
         self.started_ray = False
+
+
+def probe_address(address: str, timeout: float | None = None) -> None:
+    """Check that a Ray address answers before ``ray.init`` joins it: a TCP
+    connection to ``HOST:PORT`` (``ray://HOST:PORT``; default ports 6379 and
+    10001) and an HTTP/2 answer to an HTTP/2 greeting, both within
+    ``timeout`` seconds (default :data:`ADDRESS_TIMEOUT_S`). ``auto`` and
+    ``local`` are left to Ray. Raises ConnectionError naming the address."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    client = address.startswith("ray://")
+    hostport = address[len("ray://"):] if client else address
+    host, colon, port_text = hostport.rpartition(":")
+    if not colon or "]" in port_text:  # no port (or an IPv6 address without one)
+        host, port_text = hostport, "10001" if client else "6379"
+    host = host.strip("[]")
+    if not host or not port_text.isdigit():
+        raise ConnectionError(f"{address!r} is not a Ray address; expected HOST:PORT, ray://HOST:PORT or auto")
+    limit = ADDRESS_TIMEOUT_S if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=limit) as connection:
+            connection.settimeout(max(0.1, deadline - time.monotonic()))
+            connection.sendall(_HTTP2_HELLO)
+            answer = connection.recv(9)
+    except socket.timeout:
+        raise ConnectionError(f"the Ray cluster at {address} did not answer within {limit:g} s") from None
+    except OSError as error:
+        raise ConnectionError(f"cannot reach the Ray cluster at {address} ({error.strerror or error})") from None
+    if len(answer) < 4 or answer[3] != 4:  # the frame type of SETTINGS
+        raise ConnectionError(f"{address} does not answer as a Ray cluster (no gRPC server there)")
 
 
 def _short(error: BaseException) -> str:

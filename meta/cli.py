@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from spikesim import files
 from spikesim.cli import CLIError, default_out, experiment_by_name as _experiment, integer_at_least, parse_overrides
 
 #: Options that set what is searched: a resumed search keeps its own.
@@ -131,13 +132,10 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None:
             raise CLIError("--resume writes into the directory it continues; drop --out")
         if not (Path(args.resume) / SEARCH_FILE).is_file():
-            raise CLIError(f"--resume {args.resume}: not a search directory (no {SEARCH_FILE})", code=1)
+            raise CLIError(f"--resume {args.resume}: not a search directory (no {SEARCH_FILE})")
         out = Path(args.resume)
-        import json
-
-        name = json.loads((out / SEARCH_FILE).read_text()).get("experiment")
-        if args.experiment is not None and name is not None and args.experiment != name:
-            raise CLIError(f"--resume {out}: a search of {name!r}, not of {args.experiment!r}")
+        search_json = files.read_json(out / SEARCH_FILE, keys=("population",))
+        name = args.experiment or search_json.get("experiment")  # evolve refuses another experiment than the file's
         experiment = _experiment(name) if name is not None else None
         options: dict[str, Any] = {"resume": out, "experiment": experiment, "generations": args.generations}
         print(f"resuming {out}")
@@ -184,9 +182,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.generations is not None:
         total[0] = args.generations
     if total[0] is None and args.resume is not None:
-        import json
-
-        total[0] = json.loads((out / SEARCH_FILE).read_text())["population"]["n_epoch"]
+        total[0] = search_json["population"].get("n_epoch") if isinstance(search_json["population"], dict) else None
     from spikesim.params import ConfigError
 
     try:
@@ -200,8 +196,8 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, FileExistsError, FileNotFoundError, ValueError) as error:
         raise CLIError(f"evolve: {error}") from None
     except ConnectionError as error:  # no Ray cluster at the address
-        raise CLIError(f"evolve: Ray: {error} Once it is up: spikesim evolve --resume {out} --address ADDRESS",
-                       code=1) from None  # fmt: skip
+        raise CLIError(f"evolve: Ray: {error}; once it is up: spikesim evolve --resume {out} --address ADDRESS"
+                       ) from None  # fmt: skip
     if search.info.get("startup_s"):
         print(f"{search.backend}: {search.info['workers']} workers, started in {search.info['startup_s']:.1f} s"
               + (f", {search.info['lost']} evaluation(s) retried" if search.info.get("lost") else ""))  # fmt: skip

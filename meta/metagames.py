@@ -8,9 +8,10 @@ answer, a test of the algorithm itself.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any, Mapping
+import inspect
+from typing import Any, Iterable, Mapping
 
+from spikesim import names
 from spikesim.meta.constraints import Constraint, resolve
 from spikesim.meta.constraints import to_json as constraints_to_json
 from spikesim.params import ConfigError
@@ -38,17 +39,31 @@ class MetaGame:
 
     def describe(self) -> dict:
         """The class (as ``module:name``) and :meth:`config`, as JSON."""
-        cls = type(self)
-        return {"class": f"{cls.__module__}:{cls.__qualname__}", "config": self.config()}
+        return {"class": names.reference(type(self)), "config": self.config()}
 
 
-def from_description(description: Mapping[str, Any]) -> MetaGame:
-    """The metagame a :meth:`MetaGame.describe` dict names."""
-    module, _, name = description["class"].partition(":")
-    cls = getattr(importlib.import_module(module), name)
+def from_description(
+    description: Mapping[str, Any], *, what: str = "metagame", trusted: bool = False, allow: Iterable[str] = ()
+) -> MetaGame:
+    """The metagame a :meth:`MetaGame.describe` dict names (``what`` names its file in errors).
+
+    The class must be a :class:`MetaGame` subclass that spikesim defines; a metagame of your own loads with
+    ``allow=("mymodule",)`` or ``trusted=True`` (see :func:`spikesim.names.resolve`). The class is checked
+    before it is called, so a file naming ``subprocess:Popen`` is refused with a ConfigError.
+    """
+    if not isinstance(description, Mapping):
+        raise ConfigError(f"{what}: expected {{'class': 'module:name', 'config': {{...}}}}; got {description!r}")
+    config = description.get("config", {})
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"{what}: 'config' expected a JSON object of the metagame's arguments; got {config!r}")
+    cls = names.resolve(description.get("class"), MetaGame, what=f"{what}: class", trusted=trusted, allow=allow)
     if hasattr(cls, "from_config"):
-        return cls.from_config(description.get("config", {}))
-    return cls(**description.get("config", {}))
+        return cls.from_config(config)
+    try:
+        inspect.signature(cls).bind(**config)
+    except TypeError as error:
+        raise ConfigError(f"{what}: 'config' does not fit the arguments of {names.reference(cls)}: {error}") from None
+    return cls(**config)
 
 
 class NQueens(MetaGame):

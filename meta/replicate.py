@@ -16,12 +16,17 @@ directory gets, as runs finish::
         summary.json         runs, success_rate, ci95, frozen_success_rate,
                              frozen_ci95, paper_success_rate, wall times
 
+Every file is written atomically (:mod:`spikesim.files`). An ``out`` that is
+not empty is refused unless ``overwrite=True`` (``--overwrite``), which first
+removes the files of :data:`REPLICATION_FILES`. Interrupted (Ctrl-C), the
+replication writes the summary of the runs that finished and raises
+:class:`Interrupted`, which carries it.
+
 The command is ``spikesim replicate`` (:func:`add_parser`).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -30,12 +35,24 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from spikesim.cli import CLIError, experiment_by_name, integer_at_least, parse_overrides
+from spikesim import files
+from spikesim.cli import CLIError, experiment_by_name, integer_at_least, parse_overrides, prepare_out as _prepare_out
 from spikesim.meta.backends import Evaluation, make_backend
 from spikesim.params import ConfigError
 
 #: z of a two-sided 95 % interval.
 Z95 = 1.959963984540054
+#: What a replication directory may hold (glob patterns): what ``overwrite`` clears.
+REPLICATION_FILES = ("replication.json", "results.jsonl", "summary.json", "runs/seed-*")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A replication stopped by Ctrl-C; ``summary`` is that of the runs
+    that finished (also written to ``out/summary.json``)."""
+
+    def __init__(self, summary: dict) -> None:
+        super().__init__(f"interrupted after {summary['finished']} of {summary['jobs']} runs")
+        self.summary = summary
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -92,12 +109,14 @@ def _json(value: Any) -> Any:
 
 
 def write_run(path: Path, info: Mapping[str, Any]) -> None:
-    """A run directory (config.json, episodes.jsonl, arrays.npz) from a run's info."""
+    """A run directory (config.json, episodes.jsonl, arrays.npz) from a run's
+    info, every file written atomically (episodes.jsonl last: a run directory
+    with it is whole)."""
     path.mkdir(parents=True, exist_ok=True)
-    (path / "config.json").write_text(json.dumps(_json(info["config"]), indent=1))
-    (path / "episodes.jsonl").write_text("".join(json.dumps(_json(r)) + "\n" for r in info["episodes"]))
+    files.write_json(path / "config.json", _json(info["config"]))
     if info["arrays"]:
-        np.savez_compressed(path / "arrays.npz", **info["arrays"])
+        files.write_npz(path / "arrays.npz", info["arrays"])
+    files.write_json_lines(path / "episodes.jsonl", [_json(r) for r in info["episodes"]])
 
 
 def replicate(
@@ -112,6 +131,7 @@ def replicate(
     keep_arrays: bool = False,
     on_run: Callable[[int, int, Evaluation], None] | None = None,
     schedule: Mapping[str, int] | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Run ``experiment`` for seeds ``seed .. seed + runs - 1`` (trained and,
     when the experiment has twins, frozen) and return the summary (also
@@ -119,7 +139,9 @@ def replicate(
     (weights, spike logs) too. ``on_run(finished, total, evaluation)`` is
     called as each run ends. ``schedule`` (``episodes``, ``len_episode``,
     ``eval_episodes``) shortens the experiment's schedule, for reduced
-    replications (the summary records it).
+    replications (the summary records it). An ``out`` that is not empty is
+    refused (FileExistsError) unless ``overwrite``. Ctrl-C writes the summary
+    of the finished runs and raises :class:`Interrupted` with it.
 
     Examples
     --------
@@ -144,9 +166,9 @@ def replicate(
                 "schedule": dict(schedule or {}), "backend": getattr(backend, "name", backend),
                 "address": address}  # fmt: skip
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "replication.json").write_text(json.dumps(_json(settings), indent=1))
-        (out / "results.jsonl").write_text("")
+        files.prepare_directory(out, REPLICATION_FILES, overwrite)
+        files.write_json(out / "replication.json", _json(settings))
+        files.write_text(out / "results.jsonl", "")
     records: list[dict] = []
     finished = [0]
 
@@ -164,25 +186,29 @@ def replicate(
                 write_run(out / "runs" / f"seed-{seed + rerun:04d}{'-frozen' if genotype['frozen'] else ''}", info)
         records.append(record)
         if out is not None:
-            with open(out / "results.jsonl", "a") as f:
-                f.write(json.dumps(_json(record)) + "\n")
+            files.append_json_line(out / "results.jsonl", _json(record))
         if on_run is not None:
             on_run(finished[0], len(jobs), evaluation)
 
     runner = make_backend(backend, workers=workers, address=address)
     start = time.perf_counter()
+    interrupted = False
     try:
         runner.map(_Replica(experiment, overrides, seed, keep_arrays, schedule or {}), jobs, on_result)
-        used_workers = getattr(runner, "workers", 1)
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
+        used_workers = getattr(runner, "workers", 1)
         if runner is not backend:
             runner.close()
-    wall = time.perf_counter() - start
     summary = summarize(records, paper)
     summary.update(settings)
-    summary.update(wall_s=wall, workers=used_workers)
+    summary.update(wall_s=time.perf_counter() - start, workers=used_workers, jobs=len(jobs), finished=len(records),
+                   interrupted=interrupted)  # fmt: skip
     if out is not None:
-        (out / "summary.json").write_text(json.dumps(_json(summary), indent=1))
+        files.write_json(out / "summary.json", _json(summary))
+    if interrupted:
+        raise Interrupted(summary)
     return summary
 
 
@@ -225,7 +251,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=integer_at_least(0), default=0, help="the first seed (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of every run (repeatable), e.g. rule=mstdp")  # fmt: skip
-    p.add_argument("--out", help="directory for the runs and summary.json (default: none written)")
+    p.add_argument("--out", help="directory for the runs and summary.json (default: none written); it must be new "
+                   "or empty")  # fmt: skip
+    p.add_argument("--overwrite", action="store_true", help="replace the replication in a non-empty --out (its "
+                   "runs/, results.jsonl, summary.json...; a directory holding other files is refused)")  # fmt: skip
     p.add_argument("--backend", choices=("ray", "serial"), default="ray", help="where runs execute (default ray)")
     p.add_argument("--address", help="a Ray cluster to join (default: RAY_ADDRESS, else a new local cluster)")
     p.add_argument("--workers", type=integer_at_least(1), help="Ray workers (default: the cluster's CPUs)")
@@ -249,8 +278,19 @@ def run_command(args: argparse.Namespace) -> int:
                 f"{'success' if info.get('success') else 'failure'} ({evaluation.seconds:.1f} s)"
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
-    summary = replicate(args.experiment, args.runs, args.seed, overrides, args.out, args.backend, args.address,
-                        args.workers, args.arrays, progress)  # fmt: skip
+    if args.out:
+        _prepare_out(args.out, REPLICATION_FILES, args.overwrite)
+    try:
+        summary = replicate(args.experiment, args.runs, args.seed, overrides, args.out, args.backend, args.address,
+                            args.workers, args.arrays, progress)  # fmt: skip
+    except Interrupted as stop:
+        print(report(stop.summary))
+        kept = f"; their summary: {Path(args.out) / 'summary.json'}" if args.out else ""
+        print(f"spikesim replicate: interrupted; {stop.summary['finished']} of {stop.summary['jobs']} runs "
+              f"finished{kept}", file=sys.stderr)  # fmt: skip
+        return 130
+    except ConnectionError as error:  # no Ray cluster at the address
+        raise CLIError(f"replicate: Ray: {error}") from None
     print(report(summary))
     if args.out:
         print(f"runs and summary: {args.out}")

@@ -13,7 +13,10 @@ Each line of ``generations.jsonl`` is ``{"generation": g, "genotypes": [...],
 g}, "errors": [{"index": i, "error": "..."}], "evaluations": n, "cache_hits":
 n, "wall_s": s}``; a failed genotype's fitness is ``null`` (the worst).
 ``evolve(resume=out)`` continues from the last finished generation and ends
-where an uninterrupted search with the same seed would.
+where an uninterrupted search with the same seed would. Every file is written
+atomically and the log is appended one whole line at a time
+(:mod:`spikesim.files`): after a kill, resume repairs a cut last line from
+the checkpoint.
 """
 from __future__ import annotations
 
@@ -27,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from spikesim import files, names
 from spikesim.meta.backends import Evaluation, make_backend, tell_evaluations
 from spikesim.meta.metagames import EvolveNetwork, MetaGame, from_description
 from spikesim.meta.population import Population
+from spikesim.params import ConfigError
 
 log = logging.getLogger("spikesim")
 
@@ -61,14 +66,14 @@ class Search:
 def evolve(
     experiment: Any = None,
     constraints: Mapping[str, Any] | list | None = None,
-    population: int | Mapping[str, Any] | Population = 16,
+    population: int | Mapping[str, Any] | Population | None = None,
     generations: int | None = None,
     backend: Any = "ray",
     address: str | None = None,
     out: str | os.PathLike | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     workers: int | None = None,
-    reruns: int = 1,
+    reruns: int | None = None,
     target: float | None = None,
     overrides: Mapping[str, Any] | None = None,
     episodes: int | None = None,
@@ -91,8 +96,8 @@ def evolve(
         :func:`spikesim.meta.constraints.resolve`); default: the metagame's
         ``GENOTYPE_CONSTRAINTS`` or the experiment's default search space.
     population
-        Genotypes per generation, or the :class:`Population`'s keyword
-        arguments (Spikey's names), or a :class:`Population`.
+        Genotypes per generation (default 16), or the :class:`Population`'s
+        keyword arguments (Spikey's names), or a :class:`Population`.
     generations
         Generations to run (default 10; with ``resume``: extends the search).
     backend
@@ -102,11 +107,12 @@ def evolve(
     out
         The search directory (logs and checkpoints); None keeps nothing.
     seed
-        Seeds the population's generator and the experiment's runs.
+        Seeds the population's generator and the experiment's runs (default 0).
     workers
         Ray actors (default: the cluster's CPUs).
     reruns
-        Runs per genotype (seeds ``seed`` .. ``seed + reruns - 1``), averaged.
+        Runs per genotype (seeds ``seed`` .. ``seed + reruns - 1``), averaged
+        (default 1).
     target
         Stop when the best fitness reaches it.
     overrides, episodes, len_episode, eval_episodes
@@ -114,7 +120,10 @@ def evolve(
     resume
         A search directory to continue from its last finished generation;
         what is searched comes from its ``search.json`` (``experiment`` is
-        only needed for an experiment that is not registered).
+        only needed for an experiment that is not registered). Arguments
+        that differ from the directory's (another experiment or metagame,
+        population, seed...) are refused with a ConfigError, as is a
+        directory with logged generations but no ``checkpoint.json``.
     retries
         Retries of an evaluation whose Ray worker died.
     on_generation
@@ -130,10 +139,15 @@ def evolve(
     28.0
     """
     if resume is not None:
-        game, pop, out = _resume(resume, experiment, generations)
+        given = {"constraints": constraints, "population": population, "seed": seed, "reruns": reruns,
+                 "target": target, "overrides": overrides, "episodes": episodes, "len_episode": len_episode,
+                 "eval_episodes": eval_episodes}  # fmt: skip
+        game, pop, out = _resume(resume, experiment, generations, {k: v for k, v in given.items() if v is not None})
     else:
+        seed = 0 if seed is None else seed
         game = _metagame(experiment, constraints, overrides, seed, episodes, len_episode, eval_episodes)
-        pop = _population(population, game, constraints, generations, seed, reruns, target)
+        pop = _population(16 if population is None else population, game, constraints, generations, seed,
+                          1 if reruns is None else reruns, target)  # fmt: skip
         out = _new_directory(out, game, pop) if out is not None else None
     records: list[dict] = _read_log(out) if out is not None else []
     runner = make_backend(backend, workers=workers, address=address, retries=retries)
@@ -213,7 +227,7 @@ def _describe(game: Any) -> dict:
 
 def _new_directory(out, game, pop) -> Path:
     out = Path(out)
-    if (out / LOG_FILE).exists() or (out / CHECKPOINT_FILE).exists():
+    if any((out / name).exists() for name in (SEARCH_FILE, LOG_FILE, CHECKPOINT_FILE)):
         raise FileExistsError(f"{out} already holds a search; continue it with resume={str(out)!r} or choose a new out")
     out.mkdir(parents=True, exist_ok=True)
     from spikesim import __version__
@@ -227,75 +241,121 @@ def _new_directory(out, game, pop) -> Path:
                      "numpy": __import__("numpy").__version__},  # fmt: skip
         "command": sys.argv,
     }
-    _write_json(out / SEARCH_FILE, search)
-    (out / LOG_FILE).touch()
+    files.write_json(out / SEARCH_FILE, search)
+    files.write_text(out / LOG_FILE, "")
     return out
 
 
-def _resume(directory, experiment, generations) -> tuple[Any, Population, Path]:
+def _resume(directory, experiment, generations, given: Mapping[str, Any]) -> tuple[Any, Population, Path]:
     out = Path(directory)
-    if not (out / SEARCH_FILE).exists():
+    if not (out / SEARCH_FILE).is_file():
         raise FileNotFoundError(f"{out} is not a search directory: it has no {SEARCH_FILE}")
-    search = json.loads((out / SEARCH_FILE).read_text())
+    search = files.read_json(out / SEARCH_FILE, keys=("metagame", "population"))
     description = search["metagame"]
+    if not isinstance(description, Mapping) or not isinstance(search["population"], Mapping):
+        raise files.CorruptFileError(f"{out / SEARCH_FILE}: expected 'metagame' and 'population' objects")
+    _check_same_search(out, search, experiment, given)
+    evolve_network = description.get("class") == names.reference(EvolveNetwork)
     if experiment is not None and hasattr(experiment, "get_fitness"):
         game = experiment
-    elif description["class"].endswith(":EvolveNetwork"):
-        if isinstance(experiment, str) and experiment != description["config"]["experiment"]:
-            raise ValueError(f"{out} is a search of {description['config']['experiment']!r}, not of {experiment!r}")
+    elif evolve_network:
         game = EvolveNetwork.from_config(description["config"], None if isinstance(experiment, str) else experiment)
     elif description.get("config") is None:
-        raise ValueError(f"{out}: the metagame {description['class']} cannot be rebuilt from JSON; pass it to resume")
+        raise ConfigError(f"{out}: the metagame {description.get('class')} cannot be rebuilt from JSON; pass it to "
+                          "resume")  # fmt: skip
     else:
-        game = from_description(description)
-    pop = Population.from_settings(search["population"], game)
-    if (out / CHECKPOINT_FILE).exists():
-        pop.load_state(json.loads((out / CHECKPOINT_FILE).read_text()))
-        _repair_log(out, pop.generation, json.loads((out / CHECKPOINT_FILE).read_text()).get("last_record"))
-    else:
-        _repair_log(out, 0, None)
+        game = from_description(description, what=f"{out / SEARCH_FILE}: metagame")
+    pop = _from_file(out / SEARCH_FILE, Population.from_settings, search["population"], game)
+    checkpoint_path = out / CHECKPOINT_FILE
+    if checkpoint_path.exists():
+        checkpoint = files.read_json(checkpoint_path, keys=("generation", "agents", "cache", "rng"))
+        _from_file(checkpoint_path, pop.load_state, checkpoint)
+        _repair_log(out, pop.generation, checkpoint.get("last_record"))
+    elif _read_log(out):
+        raise FileNotFoundError(f"{out} has logged generations but no {CHECKPOINT_FILE} to continue from; "
+                                f"resuming would start again and erase {LOG_FILE}: start a new search with a new out")
+    else:  # killed during the first generation: nothing finished, start it again
+        files.write_text(out / LOG_FILE, "")
     if generations is not None:
         pop.n_epoch = int(generations)
     log.info("resuming %s after generation %d", out, pop.generation)
     return game, pop, out
 
 
+def _check_same_search(out: Path, search: Mapping[str, Any], experiment: Any, given: Mapping[str, Any]) -> None:
+    """Refuse to resume with an experiment, metagame or setting other than
+    the directory's (``given``: the arguments of :func:`evolve` passed)."""
+    description, settings = search["metagame"], search["population"]
+    config = description.get("config") if isinstance(description.get("config"), Mapping) else {}
+    differences = []
+    if experiment is not None:
+        searched = config.get("experiment") or description.get("class")  # an experiment's name or a metagame class
+        if hasattr(experiment, "get_fitness"):
+            same = names.reference(type(experiment)) == description.get("class")
+            name = names.reference(type(experiment))
+        else:
+            name = getattr(experiment, "name", experiment)
+            same = name == config.get("experiment")
+        if not same:
+            differences.append(f"a search of {searched!r}, not of {name!r}")
+    population = given.get("population")
+    if isinstance(population, Population):
+        population = population.settings()
+    elif population is not None and not isinstance(population, Mapping):
+        population = {"n_agents": population}
+    expected = {**(population or {}), **{key: given[name] for name, key in (("seed", "seed"), ("reruns", "n_reruns"),
+                                                                             ("target", "target")) if name in given}}
+    for key, value in expected.items():
+        if key not in ("n_epoch", "constraints") and key in settings and settings[key] != value:
+            differences.append(f"{key} {settings[key]!r}, not {value!r}")
+    for key in ("overrides", "episodes", "len_episode", "eval_episodes"):
+        if key in given and config.get(key) != given[key]:
+            differences.append(f"{key} {config.get(key)!r}, not {given[key]!r}")
+    if "constraints" in given:
+        differences.append("its own constraints (drop constraints=)")
+    if differences:
+        raise ConfigError(f"{out / SEARCH_FILE} defines the search to resume: {'; '.join(differences)}; drop those "
+                          "arguments, or start a new search with a new out")  # fmt: skip
+
+
+def _from_file(path: Path, build: Callable, *args: Any) -> Any:
+    """``build(*args)`` from the content of ``path``; a malformed content is
+    a one-line :class:`~spikesim.files.CorruptFileError` naming the file."""
+    try:
+        return build(*args)
+    except (KeyError, TypeError, AttributeError, IndexError) as error:
+        raise files.CorruptFileError(f"{path}: malformed content ({type(error).__name__}: {error})") from None
+
+
 def _repair_log(out: Path, generations: int, last: dict | None) -> None:
-    """Keep the log's lines of the checkpoint's generations (a line written
-    after the checkpoint's generation is dropped; a missing last one is
-    restored from the checkpoint)."""
-    lines = [line for line in (out / LOG_FILE).read_text().splitlines() if line.strip()] if (out / LOG_FILE).exists() else []
-    kept = [line for line in lines if json.loads(line)["generation"] < generations]
-    if last is not None and (not kept or json.loads(kept[-1])["generation"] < last["generation"]):
-        kept.append(json.dumps(last))
-    if kept != lines:
-        (out / LOG_FILE).write_text("".join(line + "\n" for line in kept))
+    """Keep the log's records of the checkpoint's generations (a line
+    written after the checkpoint's generation or cut by a kill is dropped; a
+    missing last one is restored from the checkpoint), atomically."""
+    path = out / LOG_FILE
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = [r for r in _read_log(out) if r.get("generation", generations) < generations]
+    if last is not None and (not kept or kept[-1]["generation"] < last["generation"]):
+        kept.append(last)
+    if "".join(json.dumps(record) + "\n" for record in kept) != text:
+        log.warning("%s: repaired from %s (%d generation(s))", path, CHECKPOINT_FILE, len(kept))
+        files.write_json_lines(path, kept)
 
 
 def _read_log(out: Path) -> list[dict]:
     path = out / LOG_FILE
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = files.read_json_lines(path)
+    if not all(isinstance(r, dict) for r in records):
+        raise files.CorruptFileError(f"{path}: expected one JSON object per line")
+    return records
 
 
 def _save(out: Path, pop: Population, record: dict) -> None:
     """Checkpoint first (with the record), then the log line: a kill between
     the two is repaired on resume."""
-    _write_json(out / CHECKPOINT_FILE, {**pop.state_dict(), "last_record": record})
-    with open(out / LOG_FILE, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    files.write_json(out / CHECKPOINT_FILE, {**pop.state_dict(), "last_record": record})
+    files.append_json_line(out / LOG_FILE, record)
 
 
 def read_search(directory: str | os.PathLike) -> dict:
@@ -304,7 +364,7 @@ def read_search(directory: str | os.PathLike) -> dict:
     out = Path(directory)
     checkpoint = out / CHECKPOINT_FILE
     return {
-        "search": json.loads((out / SEARCH_FILE).read_text()),
+        "search": files.read_json(out / SEARCH_FILE),
         "generations": _read_log(out),
-        "checkpoint": json.loads(checkpoint.read_text()) if checkpoint.exists() else None,
+        "checkpoint": files.read_json(checkpoint) if checkpoint.exists() else None,
     }

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from spikesim import files
 from spikesim.meta.backends import Evaluation, make_backend
 from spikesim.meta.constraints import plain
 from spikesim.params import ConfigError, closest
@@ -143,10 +144,9 @@ class Series:
             out.mkdir(parents=True, exist_ok=True)
             settings = {"experiment": self.experiment.name, "grid": self.grid, "reruns": self.reruns,
                         "seed": self.seed, "overrides": self.overrides, "schedule": self.schedule}  # fmt: skip
-            (out / "series.json").write_text(json.dumps(settings, indent=1, default=_json_default))
-            with open(out / "series.jsonl", "w", encoding="utf-8") as f:
-                for record in records:
-                    f.write(json.dumps(record, default=_json_default) + "\n")
+            files.write_text(out / "series.json", json.dumps(settings, indent=1, default=_json_default))
+            lines = "".join(json.dumps(record, default=_json_default) + "\n" for record in records)
+            files.write_text(out / "series.jsonl", lines)
         return records
 
 

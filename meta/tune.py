@@ -24,7 +24,6 @@ JSON (:meth:`GeneticSearch.save`).
 """
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
 from typing import Any, Callable, Mapping
@@ -32,6 +31,7 @@ from typing import Any, Callable, Mapping
 from ray.tune.search import Searcher
 from ray.tune.search.sample import Categorical, Domain, Float, Integer, LogUniform
 
+from spikesim import files
 from spikesim.meta import constraints as C
 from spikesim.meta.backends import Evaluation, tell_evaluations
 from spikesim.meta.population import Population
@@ -193,12 +193,10 @@ class GeneticSearch(Searcher):
         self.records = list(state["records"])
 
     def save(self, checkpoint_path: str) -> None:
-        with open(checkpoint_path, "w", encoding="utf-8") as f:
-            json.dump(self.get_state(), f)
+        files.write_json(checkpoint_path, self.get_state(), indent=None)
 
     def restore(self, checkpoint_path: str) -> None:
-        with open(checkpoint_path, encoding="utf-8") as f:
-            self.set_state(json.load(f))
+        self.set_state(files.read_json(checkpoint_path))
 
 
 def experiment_trainable(

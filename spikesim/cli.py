@@ -15,8 +15,10 @@
 ``python -m spikesim`` is the same command. :func:`main` takes the
 arguments and returns the exit code, so scripts and tests call it directly.
 A bad experiment name, key or value ends the command with one line on
-standard error naming the closest valid names, and a non-zero exit code
-(2 for a bad command line or configuration, 1 for a missing run directory).
+standard error naming the closest valid names. Exit codes: 0 done, 2 a bad
+command line, configuration or file (a missing or damaged run directory, an
+``--out`` that is not empty, unreachable ``--address``), 130 interrupted
+(Ctrl-C; what finished is kept), 1 standard output closed by its reader.
 
 This is the top layer: it may use everything, and it is the only code of
 the package that prints.
@@ -36,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Mapping, NoReturn, Sequence
+
+from spikesim.files import CorruptFileError
 
 __all__ = [
     "CLIError", "build_parser", "experiment_by_name", "experiment_values", "keys_table", "main", "parse_overrides",
@@ -91,6 +95,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, io.UnsupportedOperation):
             pass
         return 1
+    except (CorruptFileError, OSError) as error:  # a damaged, missing or unwritable file
+        _fail(PROG, file_error_message(error))
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def file_error_message(error: BaseException) -> str:
+    """One line for a file error: ``FILE: what`` (an OSError's file name and
+    reason rather than its ``[Errno N]`` form)."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error) or type(error).__name__
+
+
+def prepare_out(out: str | os.PathLike, own: Sequence[str], overwrite: bool) -> Path:
+    """``--out`` made ready to be created by the command
+    (:func:`spikesim.files.prepare_directory`): a directory that is not
+    empty is refused naming ``--overwrite`` (with it, spikesim's files in it
+    are removed), a file or an unwritable place too, as a one-line
+    :class:`CLIError` (exit 2)."""
+    from spikesim.files import prepare_directory
+
+    try:
+        return prepare_directory(out, own, overwrite, option="--overwrite", create=False)
+    except OSError as error:
+        raise CLIError(f"--out {out}: {file_error_message(error)}") from None
 
 
 def _fail(prog: str, message: str) -> None:
@@ -137,7 +169,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
                    help="override a parameter (repeatable); VALUE is read as JSON when it parses, "
                    "else as a string; a callable as module:name")  # fmt: skip
     p.add_argument("--engine", choices=("numba", "numpy"), help="the engine (the 'engine' key)")
-    p.add_argument("--out", help="the run directory (default: runs/EXPERIMENT-YYYYmmdd-HHMMSS)")
+    p.add_argument("--out", help="the run directory, new or empty (default: runs/EXPERIMENT-YYYYmmdd-HHMMSS)")
+    p.add_argument("--overwrite", action="store_true", help="replace the run in a non-empty --out (its config.json, "
+                   "episodes.jsonl, arrays.npz, summary.json, plots/; a directory holding other files is refused)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-arrays", action="store_true", help="do not save spike logs and weights (arrays.npz)")
     p.add_argument("--no-plots", action="store_true", help="do not write the plots")
@@ -234,11 +268,16 @@ def parse_overrides(items: Sequence[str], namespace: Mapping[str, Any] | None = 
     ``-inf`` as floats, otherwise as a string (``AND``). With ``namespace``
     (name -> (Param, owner)), a string ``module:name`` (as ``config.json``
     writes callables) given to a parameter of type ``callable`` is imported,
-    and to one of type ``any`` when it imports.
+    and to one of type ``any`` when it names a function. The command line is
+    the user's own: any importable function is trusted (see
+    :func:`spikesim.names.resolve`); one that does not exist is a ConfigError.
 
     >>> parse_overrides(["learning_rate=0.1", "preset=AND", "state_rate_map=[0, 0.04]"])
     {'learning_rate': 0.1, 'preset': 'AND', 'state_rate_map': [0, 0.04]}
     """
+    from spikesim import names
+    from spikesim.params import ConfigError
+
     overrides: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
@@ -247,20 +286,14 @@ def parse_overrides(items: Sequence[str], namespace: Mapping[str, Any] | None = 
             raise CLIError(f"--set expects KEY=VALUE; got {item!r}")
         value = _value(text)
         kind = namespace[key][0].type if namespace is not None and key in namespace else None
-        if isinstance(value, str) and _REFERENCE.match(value):
-            if kind == "callable":
-                value = _import_object(key, value)
-            elif kind == "any":  # a callable or a string: import when it names an object
-                try:
-                    value = _import_object(key, value)
-                except CLIError:
-                    pass
+        if kind in ("callable", "any") and isinstance(value, str) and names.PATTERN.match(value):
+            try:
+                value = names.resolve(value, "callable", what=f"--set {key}", trusted=True)
+            except ConfigError:
+                if kind == "callable":
+                    raise
         overrides[key] = value
     return overrides
-
-
-#: ``module.path:qualified.name``, how config.json writes a callable.
-_REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
 def _value(text: str) -> Any:
@@ -272,17 +305,6 @@ def _value(text: str) -> Any:
     if text.lower() in ("inf", "+inf", "infinity", "-inf", "-infinity"):
         return float(text)
     return text
-
-
-def _import_object(key: str, reference: str) -> Any:
-    module_name, _, qualname = reference.partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for attribute in qualname.split("."):
-            obj = getattr(obj, attribute)
-    except (ImportError, AttributeError) as error:
-        raise CLIError(f"--set {key}: cannot import {reference!r} ({_message(error)})") from None
-    return obj
 
 
 # --------------------------------------------------------------------------- commands
@@ -404,7 +426,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.engine is not None:
         overrides["engine"] = args.engine
     experiment.split(overrides)  # unknown keys fail before anything is written
-    out = Path(args.out) if args.out else default_out(args.experiment)
+    from spikesim.training import RUN_FILES
+
+    out = prepare_out(args.out if args.out else default_out(args.experiment), RUN_FILES, args.overwrite)
     try:
         outcome = experiment.run(
             overrides, seed=args.seed, episodes=args.episodes, len_episode=args.len_episode,
@@ -434,11 +458,11 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():
-        raise CLIError(f"{run_dir}: no such run directory", code=1)
+        raise CLIError(f"{run_dir}: no such run directory")
     try:
         paths = viz.plot_run(run_dir, out=args.out)
     except FileNotFoundError as error:
-        raise CLIError(str(error), code=1) from None
+        raise CLIError(str(error)) from None
     for path in paths:
         print(path)
     return 0

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from spikesim.graph import Graph
+from spikesim.graph import BYTES_PER_SYNAPSE, Graph, check_memory
 from spikesim.params import N_INPUTS, N_NEURONS, N_OUTPUTS, REQUIRED, Param
 from spikesim.parts import Part
 
@@ -31,9 +31,16 @@ def polarities(part: Part, key: str, n: int, pct_inhibitory: float) -> np.ndarra
 
 
 def check_polarities(part: Part, key: str, n: int) -> None:
+    """Parameter ``key`` must be None or ``n`` signs, each +1 or -1."""
     value = part.params[key]
-    if value is not None and (value.shape != (n,) or not np.isin(value, (-1.0, 1.0)).all()):
-        raise part.error(key, f"an array of shape ({n},) of +1 and -1", repr(value))
+    if value is None:
+        return
+    expected = f"an array of shape ({n},) of +1 and -1"
+    if value.shape != (n,):
+        raise part.error(key, expected, f"shape {value.shape}")
+    wrong = np.flatnonzero(~np.isin(value, (-1.0, 1.0)))
+    if wrong.size:
+        raise part.error(key, expected, f"{value[wrong[0]]:g} at index {wrong[0]}")
 
 
 class Inputs(Part):
@@ -152,6 +159,9 @@ class Weights(Part):
 
     def check(self) -> None:
         self.check_bound_shapes()
+        if self.storage == "dense":
+            pairs = self.shape[0] * self.shape[1]
+            check_memory(type(self).__name__, "storage 'dense'", pairs * BYTES_PER_SYNAPSE, f"{pairs:,} stored pairs")
 
 
 class Synapses(Part):

@@ -19,19 +19,20 @@ value is taken from the constructor's keyword arguments, else from the class's
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import logging
 import os
+import reprlib
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
-from spikesim import engine
+from spikesim import engine, files, names
 from spikesim.families import FAMILIES, Modifier
 from spikesim.graph import Graph, build_graph
+from spikesim.names import reference as _reference
 from spikesim.params import (
     N_INPUTS,
     N_NEURONS,
@@ -39,6 +40,7 @@ from spikesim.params import (
     PROCESSING_TIME,
     ConfigError,
     Param,
+    call_user,
     closest,
     declarations,
     describe,
@@ -366,7 +368,9 @@ class Network:
         """Save to directory ``path``: ``network.json`` (classes, parameters,
         counters, generator state) and ``arrays.npz`` (weights, layout,
         polarities, part state). Callable parameters are saved by reference
-        and must be module-level functions. Never pickle."""
+        and must be module-level functions. Never pickle. Each file is
+        replaced atomically (:mod:`spikesim.files`): a kill while saving
+        leaves the old save readable."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"w": self.w, "signs": self.signs, "spike_value": self.spike_value, "out_degree": self.out_degree}
@@ -398,42 +402,83 @@ class Network:
             "n_resets": self.n_resets,
             "rng": self.rng.bit_generator.state,
         }
-        np.savez(path / "arrays.npz", **arrays)
-        (path / "network.json").write_text(json.dumps(meta, indent=1))
+        text = json.dumps(meta, indent=1)
+        with files.atomic_open(path / "network.json") as f:  # each file atomic, the two renames back to back
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+            files.write_npz(path / "arrays.npz", arrays, compressed=False)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Network":
-        """Load a network saved with :meth:`save`."""
+    def load(cls, path: str | os.PathLike, *, trusted: bool = False, allow: Iterable[str] = ()) -> "Network":
+        """Load a network saved with :meth:`save`.
+
+        A saved network is data, safe to open: the network class, parts, modifiers and callable parameters
+        it names load only when spikesim defines them, each checked to be of its kind (a ``Network``
+        subclass, its family's base class, a ``Modifier`` subclass, a function) before anything is imported
+        further, built or called (see :func:`spikesim.names.resolve`). A network of your own classes or
+        functions loads with ``allow=("mymodule",)`` (the definitions of those modules) or
+        ``trusted=True`` (anything the file names: only for files you trust, as you would a script).
+        A malformed file raises :class:`~spikesim.ConfigError` naming it.
+        """
         path = Path(path)
-        meta = json.loads((path / "network.json").read_text())
-        if meta.get("format") != "spikesim-network-1":
-            raise ValueError(f"{path}: not a saved spikesim network")
-        with np.load(path / "arrays.npz") as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        config = {
-            k: arrays[v["array"]] if isinstance(v, dict) and "array" in v else _from_json(v)
-            for k, v in meta["config"].items()
-        }
-        network_class = _resolve(meta["class"])
-        parts = {family: _resolve(ref) for family, ref in meta["parts"].items()}
-        modifiers = [_resolve(m["class"])(**{k: _from_json(v) for k, v in m["params"].items()}) for m in meta["modifiers"]]
-        keys = {k: v for k, v in config.items() if any(k == p.name for c in (network_class, *parts.values()) for p in params_of(c))}
+        file, npz = path / "network.json", path / "arrays.npz"
+        meta = _read_meta(file)
+
+        def named(ref: Any, kind: Any, what: str) -> Any:
+            return names.resolve(ref, kind, what=f"{file}: {what}", trusted=trusted, allow=allow)
+
+        def value(saved: Any, what: str) -> Any:
+            try:
+                return _from_json(saved, lambda ref: named(ref, "callable", what))
+            except ConfigError:
+                raise
+            except (TypeError, ValueError) as error:
+                raise ConfigError(f"{file}: {what} is not a saved value ({type(error).__name__}: {error})") from None
+
+        network_class = named(meta["class"], Network, "class")
+        parts = {family: named(ref, FAMILIES[family], f"part {family!r}") for family, ref in meta["parts"].items()}
+        modifier_classes = [named(m["class"], Modifier, f"modifiers[{i}]") for i, m in enumerate(meta["modifiers"])]
+        arrays = files.read_npz(npz)
+        config = {}
+        for key, saved in meta["config"].items():
+            if isinstance(saved, dict) and "array" in saved:
+                if saved["array"] not in arrays:
+                    raise ConfigError(f"{npz}: missing array {saved['array']!r} (config key {key!r})")
+                config[key] = arrays[saved["array"]]
+            else:
+                config[key] = value(saved, f"config key {key!r}")
+        modifier_params = [
+            {k: value(v, f"modifiers[{i}] key {k!r}") for k, v in m["params"].items()}
+            for i, m in enumerate(meta["modifiers"])
+        ]
+        # every reference is resolved and checked: only now is anything built
+        modifiers = [modifier(**params) for modifier, params in zip(modifier_classes, modifier_params)]
+        declared = {p.name for c in (network_class, *parts.values()) for p in params_of(c)}
+        keys = {k: v for k, v in config.items() if k in declared}
         net = network_class(parts=parts, modifiers=modifiers, **keys)
-        net.w = arrays["w"].copy()
-        net.signs = arrays["signs"].copy()
-        net.spike_value = arrays["spike_value"].copy()
-        net.out_degree = arrays["out_degree"].copy()
-        net.graph = Graph(*(arrays[f"graph.{f}"].copy() for f in Graph._fields))
+        states = {f: list(part.state._fields) for f, part in net._named_parts().items() if part.state is not None}
+        if meta["states"] != states:
+            raise ConfigError(f"{file}: 'states' expected {states} for this network; got {meta['states']}")
+        loaded = {name: _like(arrays, name, built, npz) for name, built in _arrays_of(net).items()}
+        net.graph = _checked_graph(Graph(*(loaded[f"graph.{f}"] for f in Graph._fields)), net.weights.shape, npz)
+        net.w, net.signs = loaded["w"], loaded["signs"]
+        net.spike_value, net.out_degree = loaded["spike_value"], loaded["out_degree"]
         net.synapses.attach(net.graph, net.n_inputs)
-        for family, fields in meta["states"].items():
+        for family, fields in states.items():
             part = net._named_parts()[family]
-            part.state = type(part.state)(*(arrays[f"state.{family}.{f}"].copy() for f in fields))
-        for k in ("spikes", "fired", "n_fired", "current", "log", "rewards"):
-            setattr(net, f"_{k}", arrays[f"network.{k}"].copy())
+            part.state = type(part.state)(*(loaded[f"state.{family}.{f}"] for f in fields))
+        for k in _NETWORK_STATE:
+            setattr(net, f"_{k}", loaded[f"network.{k}"])
         net.training = meta["training"]
         net.n_ticks = meta["n_ticks"]
         net.n_resets = meta["n_resets"]
-        net.rng.bit_generator.state = meta["rng"]
+        try:
+            net.rng.bit_generator.state = meta["rng"]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ConfigError(
+                f"{file}: 'rng' is not a state of the network's generator ({type(error).__name__}: {error})"
+            ) from None
         return net
 
     def _named_parts(self) -> dict[str, Any]:
@@ -495,6 +540,12 @@ class OutputRewardParams(NamedTuple):
     first_output: int
 
 
+CONTINUOUS_RWD_ACTION = Param(
+    "continuous_rwd_action", "callable", spike_reward,
+    "f(network, state) -> (reward every step, reward per output spike), called once per tick",
+)  # fmt: skip
+
+
 class ActiveRLNetwork(RLNetwork):
     """A network rewarded at every network step inside a tick, as Florian's
     experiments need.
@@ -508,20 +559,25 @@ class ActiveRLNetwork(RLNetwork):
     """
 
     REQUIRED_PARTS = Network.REQUIRED_PARTS + ("rewarder",)
-    PARAMS = (
-        Param(
-            "continuous_rwd_action", "callable", spike_reward,
-            "f(network, state) -> (reward every step, reward per output spike), called once per tick",
-        ),
-    )
+    PARAMS = (CONTINUOUS_RWD_ACTION,)
 
     def reset(self) -> None:
         super().reset()
         self._step_reward = OutputReward(np.zeros(1), np.zeros(self.n_outputs))
 
     def prepare_step_reward(self, state: Any) -> None:
-        every_step, per_spike = self.config["continuous_rwd_action"](self, state)
-        per_spike = np.broadcast_to(np.asarray(per_spike, dtype=np.float64), (self.n_outputs,))
+        name = type(self).__name__
+        function = self.config["continuous_rwd_action"]
+        rewards = call_user(name, CONTINUOUS_RWD_ACTION, function, self, state)
+        try:
+            every_step, per_spike = rewards
+            every_step = float(every_step)
+            per_spike = np.broadcast_to(np.asarray(per_spike, dtype=np.float64), (self.n_outputs,))
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{name}: key 'continuous_rwd_action' expects f(network, state) -> (a number, a number or "
+                f"{self.n_outputs} numbers); got {reprlib.repr(rewards)} for state {state!r}"
+            ) from None
         if not (np.isfinite(every_step) and np.isfinite(per_spike).all()):
             raise SimulationError(f"{type(self).__name__}: continuous_rwd_action gave a non-finite reward")
         self._step_reward.every_step[0] = every_step
@@ -551,16 +607,88 @@ def _game_params(game: Any) -> dict[str, Any]:
     return dict(params)
 
 
-def _reference(obj: Any) -> str:
-    return f"{obj.__module__}:{obj.__qualname__}"
+#: The network's own per-tick arrays, saved as ``network.<name>`` (attributes ``_<name>``).
+_NETWORK_STATE = ("spikes", "fired", "n_fired", "current", "log", "rewards")
+
+#: The keys of a saved network.json and their types.
+_META_TYPES = {
+    "format": str, "class": str, "parts": dict, "modifiers": list, "config": dict, "states": dict,
+    "training": bool, "n_ticks": int, "n_resets": int, "rng": dict,
+}  # fmt: skip
 
 
-def _resolve(reference: str) -> Any:
-    module, _, qualname = reference.partition(":")
-    obj = importlib.import_module(module)
-    for attr in qualname.split("."):
-        obj = getattr(obj, attr)
-    return obj
+def _read_meta(file: Path) -> dict:
+    """``network.json``, its keys and types checked (ConfigError naming the file; CorruptFileError when it
+    is not JSON)."""
+    meta = files.read_json(file)
+    if not isinstance(meta, dict) or meta.get("format") != "spikesim-network-1":
+        raise ConfigError(f"{file}: not a saved spikesim network (expected 'format': 'spikesim-network-1')")
+    for key, kind in _META_TYPES.items():
+        if key not in meta:
+            raise ConfigError(f"{file}: missing key {key!r}")
+        if not isinstance(meta[key], kind) or (kind is int and isinstance(meta[key], bool)):
+            raise ConfigError(f"{file}: key {key!r} expected a JSON {_JSON_NAMES[kind]}; got {meta[key]!r}")
+    unknown = [family for family in meta["parts"] if family not in FAMILIES]
+    if unknown:
+        raise ConfigError(f"{file}: unknown part family {unknown[0]!r}{closest(unknown[0], FAMILIES)}")
+    for i, modifier in enumerate(meta["modifiers"]):
+        if not (isinstance(modifier, dict) and isinstance(modifier.get("params"), dict)):
+            expected = "{'class': 'module:name', 'params': {...}}"
+            raise ConfigError(f"{file}: modifiers[{i}] expected {expected}; got {modifier!r}")
+    return meta
+
+
+_JSON_NAMES = {str: "string", dict: "object", list: "array", bool: "boolean", int: "integer"}
+
+
+def _arrays_of(net: Network) -> dict[str, Any]:
+    """The arrays :meth:`Network.save` writes, by name, as the network holds them."""
+    arrays = {"w": net.w, "signs": net.signs, "spike_value": net.spike_value, "out_degree": net.out_degree}
+    arrays.update({f"graph.{f}": v for f, v in zip(Graph._fields, net.graph)})
+    for family, part in net._named_parts().items():
+        if part.state is not None:
+            arrays.update({f"state.{family}.{f}": v for f, v in zip(part.state._fields, part.state)})
+    arrays.update({f"network.{k}": getattr(net, f"_{k}") for k in _NETWORK_STATE})
+    return arrays
+
+
+def _like(arrays: Mapping[str, np.ndarray], name: str, built: Any, npz: Path) -> np.ndarray:
+    """A copy of ``arrays[name]``, which must have the dtype and shape of the rebuilt network's ``built``."""
+    if name not in arrays:
+        raise ConfigError(f"{npz}: missing array {name!r}")
+    array, built = arrays[name], np.asarray(built)
+    if (array.dtype, array.shape) != (built.dtype, built.shape):
+        raise ConfigError(
+            f"{npz}: array {name!r} expected {built.dtype} of shape {built.shape} for this network; "
+            f"got {array.dtype} of shape {array.shape}"
+        )
+    return array.copy()
+
+
+def _checked_graph(graph: Graph, shape: tuple[int, int], npz: Path) -> Graph:
+    """``graph`` if every index it holds is in range (compiled kernels do not check them), else ConfigError."""
+    n_pre, n_post = shape
+    n_syn, n_classes = graph.targets.size, graph.bound_lo.size
+
+    def pointers(ptr: np.ndarray) -> bool:
+        return ptr[0] == 0 and ptr[-1] == n_syn and bool(np.all(np.diff(ptr) >= 0))
+
+    checks = {
+        "indptr": pointers(graph.indptr),
+        "col_ptr": pointers(graph.col_ptr),
+        "targets": np.all(graph.targets < n_post),
+        "sources": np.all(graph.sources < n_pre),
+        "col_syn": np.all(graph.col_syn < n_syn),
+        "col_src": np.all(graph.col_src < n_pre),
+        "col_plastic": np.all((0 <= graph.col_plastic) & (graph.col_plastic <= np.diff(graph.col_ptr))),
+        "row_plastic": np.all(np.isin(graph.row_plastic, (0, 1, 2))),
+        "row_bound": np.all((-1 <= graph.row_bound) & (graph.row_bound < n_classes)),
+        "bound_id": np.all(graph.bound_id < n_classes),
+    }
+    bad = [field for field, ok in checks.items() if not ok]
+    if bad:
+        raise ConfigError(f"{npz}: array 'graph.{bad[0]}' holds indices out of range for this network")
+    return graph
 
 
 def _to_json(value: Any, key: str) -> Any:
@@ -587,16 +715,17 @@ def _to_json(value: Any, key: str) -> Any:
     raise ValueError(f"cannot save parameter {key!r}: {type(value).__name__} values have no JSON form")
 
 
-def _from_json(value: Any) -> Any:
+def _from_json(value: Any, callable_named: Callable[[str], Any]) -> Any:
+    """A value :func:`_to_json` wrote; ``{"callable": ref}`` becomes ``callable_named(ref)``."""
     if isinstance(value, dict):
         if "callable" in value:
-            return _resolve(value["callable"])
+            return callable_named(value["callable"])
         if "dict" in value:
-            return {_from_json(k): _from_json(v) for k, v in value["dict"]}
+            return {_from_json(k, callable_named): _from_json(v, callable_named) for k, v in value["dict"]}
         if "tuple" in value:
-            return tuple(_from_json(v) for v in value["tuple"])
+            return tuple(_from_json(v, callable_named) for v in value["tuple"])
         if "ndarray" in value:
             return np.array(value["ndarray"], dtype=value["dtype"])
     if isinstance(value, list):
-        return [_from_json(v) for v in value]
+        return [_from_json(v, callable_named) for v in value]
     return value

@@ -15,8 +15,9 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -96,7 +97,9 @@ class Param:
         One line: what it is, with its unit.
     range
         For numbers (and every element of an array): an interval as text,
-        e.g. ``"[0, 1]"`` or ``"(0, inf)"``.
+        e.g. ``"[0, 1]"`` or ``"(0, inf)"``. Numbers must be finite (NaN is
+        always refused; ``inf`` and ``-inf`` too unless the range includes
+        them, e.g. ``"(0, inf]"`` or ``"[-inf, 0]"``).
     choices
         For strings (or any type): the allowed values.
     """
@@ -125,6 +128,8 @@ class Param:
     def expected(self) -> str:
         """Describe the accepted values, for error messages and listings."""
         text = TYPES[self.type]
+        if self.type in _FINITE and self.range is None:
+            text = _FINITE[self.type]
         if self.range is not None:
             text += f" in {self.range}"
         if self.choices is not None:
@@ -145,6 +150,11 @@ class Param:
             raise self._error(owner, value) from None
         if self.choices is not None and not any(_same(value, c) for c in self.choices):
             raise self._error(owner, value)
+        if self.range is None and self.type in _FINITE and not np.isfinite(value).all():
+            values = np.ravel(value)
+            k = int(np.argmin(np.isfinite(values)))
+            detail = "" if np.ndim(value) == 0 else f" (element {values[k]:g} at index {k})"
+            raise ConfigError(f"{owner}: key {self.name!r} expects {self.expected()}; got {_show(value)}{detail}")
         if self.range is not None and self.type in ("int", "float", "array", "float|array"):
             values = np.ravel(value)
             interval = self.interval
@@ -159,6 +169,14 @@ class Param:
 
     def _error(self, owner: str, value: Any) -> ConfigError:
         return ConfigError(f"{owner}: key {self.name!r} expects {self.expected()}; got {_show(value)}")
+
+
+#: The numeric types, described for a :class:`Param` without a range (whose values must be finite).
+_FINITE = {
+    "float": "a finite number",
+    "array": "an array of finite numbers",
+    "float|array": "a finite number or an array of finite numbers",
+}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -238,9 +256,35 @@ _CONVERT = {
 
 
 def closest(name: str, known: Iterable[str]) -> str:
-    """A ``"; did you mean 'x'?"`` suffix for an unknown name, or ``""``."""
+    """A ``"; did you mean 'x'?"`` suffix for an unknown name, or ``""`` (always
+    for a name that is not a string)."""
+    if not isinstance(name, str):
+        return ""
     match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def call_user(owner: str, param: Param, function: Callable, *args: Any) -> Any:
+    """``function(*args)``, for a user's callable given as parameter ``param``.
+
+    A :class:`TypeError` raised by the call itself (a wrong signature, as
+    ``matrix=os.getcwd`` called as ``f(rng, shape)``) becomes a
+    :class:`ConfigError` naming ``owner``, the key and the signature from the
+    declaration's doc; one raised inside the function is its own bug and
+    propagates unchanged, with its traceback.
+    """
+    try:
+        return function(*args)
+    except TypeError as error:
+        if error.__traceback__ is not None and error.__traceback__.tb_next is not None:
+            raise  # raised inside the function, not by the call
+        match = re.search(r"\b\w+\([^()]*\)(\s*->\s*(\([^()]*\)|[^,;()]+))?", param.doc)
+        signature = match.group(0).strip() if match else f"a callable ({param.doc})"
+        name = ".".join(filter(None, (getattr(function, "__module__", None), getattr(function, "__qualname__", None))))
+        raise ConfigError(
+            f"{owner}: key {param.name!r} expects {signature}; got {name or _show(function)}, "
+            f"which cannot be called so: {error}"
+        ) from error
 
 
 def declarations(classes: Mapping[str, type]) -> dict[str, tuple[Param, str]]:

@@ -40,11 +40,30 @@ class Part:
         self.rng = rng if rng is not None else np.random.default_rng()
         self._kernel_params: NamedTuple | None = None
         self.state: NamedTuple | None = None
-        self.check()
+        self.run_checks()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "run_checks" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: override check(), not run_checks() (it runs every class's check)")
 
     def check(self) -> None:
-        """Checks that involve several parameters (shapes, consistency).
-        Raise :class:`~spikesim.ConfigError` via :meth:`error`."""
+        """This class's own checks that involve several parameters (shapes,
+        consistency); raise :class:`~spikesim.ConfigError` via :meth:`error`.
+
+        Override it without calling ``super().check()``: :meth:`run_checks`
+        runs the ``check`` of every class of the part, base classes first, so
+        a part cannot skip its family's checks (a ``super()`` call would run
+        the base's checks twice)."""
+
+    def run_checks(self) -> None:
+        """Run the ``check`` defined by each class of the part (in the class
+        itself, not inherited), from :class:`Part` down to the part's class.
+        Construction and :meth:`set_param` call it; it cannot be overridden."""
+        for klass in reversed(type(self).__mro__):
+            own = klass.__dict__.get("check")
+            if own is not None:
+                own(self)
 
     def error(self, key: str, expected: str, got: Any) -> ConfigError:
         """A :class:`~spikesim.ConfigError` naming this part and ``key``."""
@@ -76,7 +95,7 @@ class Part:
         old = self._params[name]
         self._params[name] = declared[name].check(value, type(self).__name__)
         try:
-            self.check()
+            self.run_checks()
         except ConfigError:
             self._params[name] = old
             raise

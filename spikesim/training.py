@@ -4,19 +4,21 @@
 network learns) then an eval phase (plasticity frozen). Every episode gives
 one record (a flat dict of numbers), passed to the callbacks and, with
 ``out=``, appended to ``episodes.jsonl`` of a run directory as it ends, so an
-interrupted run keeps what finished::
+interrupted run keeps what finished (every file is written atomically, see
+:mod:`spikesim.files`: a kill leaves the old content or the new, never half)::
 
     run_dir/
         config.json      every parameter, the versions, the seeds
         episodes.jsonl   one record per episode
         arrays.npz       spike logs, weights and the last episode's trajectory
                          (with save_arrays=True)
+        summary.json     an experiment's metric and verdict (Experiment.run)
+        plots/           the plots (spikesim.viz.plot_run)
 
 ``read_run(run_dir)`` loads one back as plain records.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -29,7 +31,12 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from spikesim import files
+
 log = logging.getLogger("spikesim")
+
+#: What a run directory may hold (glob patterns): what ``overwrite`` clears.
+RUN_FILES = ("config.json", "episodes.jsonl", "arrays.npz", "summary.json", "plots")
 
 #: Energy of one synaptic event: one 32-bit floating-point addition, 0.9 pJ
 #: (M. Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm).
@@ -176,6 +183,7 @@ def train(
     seed: int | None = None,
     save_arrays: bool = False,
     meta: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> Results:
     """Play ``episodes`` training episodes of ``game``, then ``eval_episodes``
     with plasticity frozen, and return the records.
@@ -197,8 +205,8 @@ def train(
         Extra :class:`Callback` objects; :class:`EpisodeMetrics` always runs
         first.
     out
-        A run directory to write (created; an existing ``episodes.jsonl`` is
-        replaced).
+        A run directory to write (created). One that is not empty is refused
+        (FileExistsError), so two runs never mix.
     progress
         Show a progress bar (tqdm): None shows it when standard error is a
         terminal.
@@ -211,6 +219,10 @@ def train(
         ``actions`` and ``rewards`` (see :class:`Trajectory`).
     meta
         Extra JSON-able entries for ``config.json`` (an experiment's name...).
+    overwrite
+        Replace the run in a non-empty ``out``: its run files
+        (:data:`RUN_FILES`) are removed first; a directory holding other
+        files is still refused.
     """
     if episodes < 0 or eval_episodes < 0 or len_episode < 1:
         raise ValueError(
@@ -223,10 +235,9 @@ def train(
     config = run_config(network, game, seed, meta)
     run_dir = None
     if out is not None:
-        run_dir = Path(out)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps(config, indent=1))
-        (run_dir / "episodes.jsonl").write_text("")
+        run_dir = files.prepare_directory(out, RUN_FILES, overwrite)
+        files.write_json(run_dir / "config.json", config)
+        files.write_text(run_dir / "episodes.jsonl", "")
     results = Results([], config, run_dir)
     logs: list[np.ndarray] = []
     phases = ["train"] * episodes + ["eval"] * eval_episodes
@@ -265,8 +276,7 @@ def train(
             if save_arrays:
                 logs.append(network.spike_log.copy())
             if run_dir is not None:
-                with open(run_dir / "episodes.jsonl", "a") as f:
-                    f.write(json.dumps(_plain(record)) + "\n")
+                files.append_json_line(run_dir / "episodes.jsonl", _plain(record))
             if bar is not None:
                 bar.set_postfix(phase=phase, reward=f"{record['total_reward']:.3g}")
                 bar.update(1)
@@ -276,7 +286,7 @@ def train(
     if save_arrays:
         results.arrays = {"weights": network.matrix.copy(), "spike_logs": np.array(logs), **trajectory.arrays()}
         if run_dir is not None:
-            np.savez_compressed(run_dir / "arrays.npz", **results.arrays)
+            files.write_npz(run_dir / "arrays.npz", results.arrays)
     return results
 
 
@@ -319,25 +329,20 @@ class Run:
 
 
 def read_run(path: str | os.PathLike) -> Run:
-    """Load a run directory written by :func:`train`. A truncated last line
-    (a run killed while writing) is skipped."""
+    """Load a run directory written by :func:`train`. ``episodes.jsonl`` is
+    read up to its last whole line (a run killed while appending); a damaged
+    ``config.json``, line of ``episodes.jsonl`` or ``arrays.npz`` raises
+    :class:`spikesim.files.CorruptFileError` naming the file."""
     path = Path(path)
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path}: not a run directory (no config.json)")
-    config = json.loads((path / "config.json").read_text())
-    episodes = []
-    lines = (path / "episodes.jsonl").read_text().splitlines() if (path / "episodes.jsonl").exists() else []
-    for number, line in enumerate(lines):
-        try:
-            episodes.append(json.loads(line))
-        except json.JSONDecodeError:
-            if number != len(lines) - 1:
-                raise
-            log.warning("%s: skipped an incomplete last record", path / "episodes.jsonl")
-    arrays = {}
-    if (path / "arrays.npz").exists():
-        with np.load(path / "arrays.npz") as npz:
-            arrays = {k: npz[k] for k in npz.files}
+    config = files.read_json(path / "config.json")
+    if not isinstance(config, dict):
+        raise files.CorruptFileError(f"{path / 'config.json'}: expected a JSON object; got {type(config).__name__}")
+    episodes = files.read_json_lines(path / "episodes.jsonl") if (path / "episodes.jsonl").exists() else []
+    if not all(isinstance(r, dict) for r in episodes):
+        raise files.CorruptFileError(f"{path / 'episodes.jsonl'}: expected one JSON object per line")
+    arrays = files.read_npz(path / "arrays.npz") if (path / "arrays.npz").exists() else {}
     return Run(path, config, episodes, arrays)
 
 

@@ -1,7 +1,8 @@
 """Plots of spike logs, weights, runs, searches and the paper replications.
 
 Every function returns a :class:`matplotlib.figure.Figure` and, given
-``path``, also saves it as a PNG. Figures are drawn on the Agg canvas
+``path``, also saves it as a PNG (atomically: a kill while saving leaves
+the old plot). Figures are drawn on the Agg canvas
 without pyplot, so plotting needs no display and leaves no global state;
 matplotlib is imported only when a function is called, so ``import
 spikesim.viz`` stays light.
@@ -21,13 +22,14 @@ Examples
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
+
+from spikesim import files
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -57,9 +59,7 @@ def _figure(figsize: tuple[float, float] = (7.0, 4.0)) -> "Figure":
 
 def _finish(fig: "Figure", path: "str | os.PathLike[str] | None") -> "Figure":
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png", dpi=100)
+        files.save_figure(fig, path, format="png", dpi=100)
     return fig
 
 
@@ -382,8 +382,9 @@ def game_trajectory(
 # --------------------------------------------------------------------------- searches
 def read_generations(log: Any) -> list[dict]:
     """The records of a search log: a ``generations.jsonl`` file (or a
-    directory holding one), one JSON object per line; a truncated last line
-    is skipped. A sequence of records is returned as a list."""
+    directory holding one), one JSON object per line; a cut last line is
+    skipped (see :func:`spikesim.files.read_json_lines`). A sequence of
+    records is returned as a list."""
     if not isinstance(log, (str, os.PathLike)):
         return list(log)
     path = Path(log)
@@ -391,17 +392,7 @@ def read_generations(log: Any) -> list[dict]:
         path = path / "generations.jsonl"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no search log (generations.jsonl)")
-    lines = path.read_text().splitlines()
-    records = []
-    for number, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if number != len(lines) - 1:
-                raise ValueError(f"{path}: line {number + 1} is not JSON") from None
-    return records
+    return files.read_json_lines(path)
 
 
 def fitness_per_generation(
@@ -479,7 +470,8 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
     if search:
         name = None
         if (run_dir / "search.json").is_file():
-            name = json.loads((run_dir / "search.json").read_text()).get("experiment")
+            search_json = files.read_json(run_dir / "search.json")
+            name = search_json.get("experiment") if isinstance(search_json, dict) else None
         fitness_title = "Fitness per generation" + (f": {name}" if name else "")
         if not (run_dir / "config.json").is_file():
             save("fitness.png", fitness_per_generation, run_dir, title=fitness_title)

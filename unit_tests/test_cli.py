@@ -179,7 +179,7 @@ ERRORS = [
     (("run", "xor", "--engine", "jit"), 2, r"argument --engine: invalid choice: 'jit'"),
     (("run",), 2, r"^spikesim run: error: the following arguments are required: experiment"),
     (("frobnicate",), 2, r"invalid choice: 'frobnicate'"),
-    (("plot", "no/such/run"), 1, r"^spikesim: error: no/such/run: no such run directory$"),
+    (("plot", "no/such/run"), 2, r"^spikesim: error: no/such/run: no such run directory$"),
     (("run", "gym:"), 2, r"gym: expects an environment id"),
     (("run", "gym:Blackjack-v1"), 2, r"cannot encode the observation space Tuple\(.* of Blackjack-v1 .*pass inputs="),
 ]
@@ -197,7 +197,7 @@ def test_errors_exit_non_zero_with_one_line(argv, code, message, tmp_path, monke
 
 def test_plot_of_a_directory_that_is_not_a_run(tmp_path):
     code, _, stderr = run_main("plot", str(tmp_path))
-    assert code == 1 and stderr == f"spikesim: error: {tmp_path}: not a run directory (no config.json)\n"
+    assert code == 2 and stderr == f"spikesim: error: {tmp_path}: not a run directory (no config.json)\n"
 
 
 def test_experiment_by_name_finds_registered_and_gym_experiments():

@@ -104,7 +104,7 @@ def test_modifiers_survive_save_and_load(tmp_path):
               LinearDecay(param="reward_mult", unit="episode", t_stop=5, value_start=2.0, value_stop=1.0))  # fmt: skip
     net.tick(STATES[0])
     net.save(tmp_path / "net")
-    loaded = Network.load(tmp_path / "net")
+    loaded = Network.load(tmp_path / "net", allow=("xor_network",))
     assert [type(m) for m in loaded.modifiers] == [DropOff, LinearDecay]
     assert [dict(m.params) for m in loaded.modifiers] == [dict(m.params) for m in net.modifiers]
     for _ in range(3):

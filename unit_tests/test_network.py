@@ -306,7 +306,7 @@ def test_save_and_load_continue_identically(tmp_path):
     run(net, 3)
     net.save(tmp_path / "net")
     assert (tmp_path / "net" / "network.json").exists() and (tmp_path / "net" / "arrays.npz").exists()
-    loaded = Network.load(tmp_path / "net")
+    loaded = Network.load(tmp_path / "net", allow=("xor_network",))
     assert type(loaded) is XORNetwork and loaded.config["expected_value"] is logic_xor
     np.testing.assert_array_equal(loaded.w, net.w)
     np.testing.assert_array_equal(run(net, 4), run(loaded, 4))

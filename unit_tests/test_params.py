@@ -34,7 +34,7 @@ def test_float_refuses_nan_bool_and_text():
     p = Param("x", "float", 1.0, "a number")
     assert p.check(2, "P") == 2.0 and isinstance(p.check(2, "P"), float)
     for bad in (float("nan"), False, "1.0", [1.0]):
-        with pytest.raises(ConfigError, match="key 'x' expects a number"):
+        with pytest.raises(ConfigError, match="key 'x' expects a finite number"):
             p.check(bad, "P")
 
 

@@ -50,9 +50,9 @@ def test_function_refuses_a_non_finite_or_non_numeric_reward():
     for bad in (float("nan"), float("inf"), -np.inf):
         with pytest.raises(SimulationError, match=r"Function: reward_function returned .* for state 0, action 1; rewards must be finite"):
             Function(reward_function=lambda s, a, s2, bad=bad: bad)(0, 1, None)
-    with pytest.raises(TypeError, match="must return a number; got 'good'"):
+    with pytest.raises(ConfigError, match="Function: key 'reward_function' must return a number; got 'good'"):
         Function(reward_function=lambda s, a, s2: "good")(0, 1, None)
-    with pytest.raises(TypeError, match="must return a number"):
+    with pytest.raises(ConfigError, match="must return a number"):
         Function(reward_function=lambda s, a, s2: [1.0, 2.0])(0, 1, None)
 
 

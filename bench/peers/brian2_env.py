@@ -88,9 +88,10 @@ def brian2_python(quiet: bool = True) -> Path:
         [py, "-c", "import brian2, numpy; print(brian2.__version__, numpy.__version__)"],
         check=True, capture_output=True, text=True,
     ).stdout.split()  # fmt: skip
-    (venv / STAMP).write_text(
-        json.dumps({"requirements": list(REQUIREMENTS), "brian2": version[0], "numpy": version[1]}) + "\n"
-    )
+    from spikesim import files
+
+    files.write_json(venv / STAMP, {"requirements": list(REQUIREMENTS), "brian2": version[0], "numpy": version[1]},
+                     indent=None)
     return _python_in(venv)
 
 

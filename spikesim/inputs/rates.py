@@ -1,13 +1,14 @@
 """Inputs that fire at a rate: a spike probability per input per step."""
 from __future__ import annotations
 
+import reprlib
 from typing import Any, NamedTuple
 
 import numba as nb
 import numpy as np
 
 from spikesim.families import Inputs
-from spikesim.params import REQUIRED, ConfigError, Param
+from spikesim.params import REQUIRED, ConfigError, Param, call_user
 
 
 class RateParams(NamedTuple):
@@ -59,6 +60,11 @@ class RateInputs(Inputs):
             return
         out[:] = rng.random(out.size) < s.rates
 
+STATE_RATE_MAP = Param(
+    "state_rate_map", "any", REQUIRED,
+    "state -> group spike probabilities per step (sequence by element value, dict, or f(state) -> the group rates)",
+)  # fmt: skip
+
 
 class RateMap(RateInputs):
     """Rates from a map of game states (Spikey's RateMap).
@@ -81,9 +87,7 @@ class RateMap(RateInputs):
     [0.0, 0.5, 0.0, 0.5]
     """
 
-    PARAMS = (
-        Param("state_rate_map", "any", REQUIRED, "state -> group spike probabilities per step (sequence by element value, dict or callable)"),
-    )
+    PARAMS = (STATE_RATE_MAP,)
 
     def check(self) -> None:
         m = self.state_rate_map
@@ -103,9 +107,14 @@ class RateMap(RateInputs):
             )
 
     def _group_rates(self, rates: Any, state: Any) -> np.ndarray:
-        rates = np.atleast_1d(np.asarray(rates, dtype=np.float64))
-        if rates.ndim != 1 or not ((rates >= 0) & (rates <= 1)).all():
-            raise self.error("state_rate_map", "group rates that are probabilities in [0, 1]", f"{rates!r} for state {state!r}")
+        try:
+            values = np.atleast_1d(np.asarray(rates, dtype=np.float64))
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.ndim != 1 or not ((values >= 0) & (values <= 1)).all():
+            got = f"{reprlib.repr(rates)} for state {state!r}"
+            raise self.error("state_rate_map", "group rates that are probabilities in [0, 1]", got)
+        rates = values
         if self.n_inputs % rates.size:
             raise self.error(
                 "state_rate_map", f"a number of group rates that divides n_inputs ({self.n_inputs})",
@@ -121,7 +130,7 @@ class RateMap(RateInputs):
     def group_rates(self, state: Any) -> np.ndarray:
         m = self.state_rate_map
         if callable(m):
-            return self._group_rates(m(state), state)
+            return self._group_rates(call_user(type(self).__name__, STATE_RATE_MAP, m, state), state)
         if isinstance(m, dict):
             key = self._key(state)
             if key not in m:

@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from spikesim.families import Inputs
-from spikesim.params import PROCESSING_TIME, REQUIRED, ConfigError, Param
+from spikesim.params import PROCESSING_TIME, REQUIRED, ConfigError, Param, call_user
 
 
 class StaticParams(NamedTuple):
@@ -25,6 +25,11 @@ def state_key(state: Any) -> Any:
     if np.ndim(state) == 0:
         return state.item() if isinstance(state, np.generic) else state
     return tuple(int(x) if float(x).is_integer() else float(x) for x in np.ravel(state))
+
+STATE_SPIKE_MAP = Param(
+    "state_spike_map", "any", REQUIRED,
+    "state -> spike pattern (processing_time, n_inputs) or (n_inputs,), nonzero = spike (dict, or f(state) -> it)",
+)  # fmt: skip
 
 
 class StaticMap(Inputs):
@@ -55,7 +60,7 @@ class StaticMap(Inputs):
 
     PARAMS = (
         PROCESSING_TIME,
-        Param("state_spike_map", "any", REQUIRED, "state -> spike pattern (processing_time, n_inputs) or (n_inputs,), nonzero = spike (dict or callable)"),
+        STATE_SPIKE_MAP,
     )
 
     def check(self) -> None:
@@ -86,7 +91,7 @@ class StaticMap(Inputs):
         """The spikes of ``state``: bool (processing_time, n_inputs)."""
         m = self.state_spike_map
         if callable(m):
-            return self._pattern(m(state), state)
+            return self._pattern(call_user(type(self).__name__, STATE_SPIKE_MAP, m, state), state)
         key = state_key(state)
         if key not in m:
             raise ConfigError(

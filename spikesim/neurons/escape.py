@@ -90,7 +90,6 @@ class EscapeNoise(Neurons):
     )
 
     def check(self) -> None:
-        super().check()
         check_initial_mv(self)
 
     def make_kernel_params(self) -> EscapeNoiseParams:

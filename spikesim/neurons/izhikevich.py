@@ -19,6 +19,10 @@ PRESETS = {
     "LTS": (0.02, 0.25, -65.0, 2.0),  # low-threshold spiking
 }
 
+#: The longest step (ms) the Euler scheme integrates stably: measured for every preset under constant inputs from
+#: -100 to 10^4 (with and without noise) over 5 s, 1 ms stays finite; 1.5 ms and above overflow for some of them.
+MAX_DT = 1.0
+
 
 class IzhikevichParams(NamedTuple):
     a: np.ndarray  # (n,)
@@ -53,6 +57,9 @@ class Izhikevich(Neurons):
         v <- v + dt/2 * ((0.04 v + 5) v + 140 - u + I)      (twice)
         u <- u + dt * a (b v - u)
         fire when v >= v_peak: v <- c, u <- u + d
+
+    ``dt`` is at most 1 ms (:data:`MAX_DT`): longer steps make ``v``
+    overflow within a few spikes.
 
     The input of a step is ``I = current + bias + noise * (U - 0.5)``:
     ``current`` the weighted spikes of the previous step, ``bias`` a
@@ -109,7 +116,8 @@ class Izhikevich(Neurons):
     )
 
     def check(self) -> None:
-        super().check()
+        if self.dt > MAX_DT:
+            raise self.error("dt", f"at most {MAX_DT:g} ms (Euler steps diverge from about 1.5 ms)", repr(self.dt))
         for key in "abcd":
             if self.params[key] is not None:
                 per_neuron(self, key, self.n_neurons)

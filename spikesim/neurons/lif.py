@@ -194,7 +194,6 @@ class LIF(Neurons):
     PARAMS = (DT, TAU_M, RESTING_MV, FIRING_THRESHOLD, RESET_MV, REFRACTORY_PERIOD, BIAS, INITIAL_MV, *BACKGROUND)
 
     def check(self) -> None:
-        super().check()
         if not self.reset_mv < self.firing_threshold:
             raise self.error(
                 "reset_mv", f"a potential below firing_threshold ({self.firing_threshold!r})", repr(self.reset_mv)

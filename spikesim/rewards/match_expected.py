@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from spikesim.families import Rewarder
-from spikesim.params import EXPECTED_VALUE, Param
+from spikesim.params import EXPECTED_VALUE, Param, call_user
 
 REWARD_MULT = Param("reward_mult", "float", 1.0, "reward for a correct action")
 PUNISH_MULT = Param("punish_mult", "float", 1.0, "punishment for a wrong action (the reward is -punish_mult)", "[0, inf)")
@@ -26,5 +26,6 @@ class MatchExpected(Rewarder):
     PARAMS = (EXPECTED_VALUE, REWARD_MULT, PUNISH_MULT)
 
     def __call__(self, state: Any, action: Any, state_next: Any) -> float:
-        match = np.array_equal(np.asarray(action), np.asarray(self.expected_value(state)))
+        expected = call_user(type(self).__name__, EXPECTED_VALUE, self.expected_value, state)
+        match = np.array_equal(np.asarray(action), np.asarray(expected))
         return self.reward_mult if match else -self.punish_mult

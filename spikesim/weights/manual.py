@@ -1,12 +1,18 @@
 """Weights given by the user."""
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import numpy as np
 
 from spikesim.families import Weights
-from spikesim.params import REQUIRED, Param
+from spikesim.params import REQUIRED, Param, call_user
+
+MATRIX = Param(
+    "matrix", "any", REQUIRED,
+    "weights: (n_inputs + n_neurons, n_neurons) array, list of feed-forward blocks, or f(rng, shape) -> either",
+)  # fmt: skip
 
 
 class Manual(Weights):
@@ -32,37 +38,37 @@ class Manual(Weights):
     [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     """
 
-    PARAMS = (
-        Param("matrix", "any", REQUIRED, "weights: (n_inputs + n_neurons, n_neurons) array, list of feed-forward blocks, or f(rng, shape)"),
-    )
+    PARAMS = (MATRIX,)
 
     def check(self) -> None:
-        super().check()
         self._matrix = self.dense_matrix()
 
     def dense_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """The full matrix and which entries are synapses."""
         value = self.matrix
         if callable(value):
-            value = value(self.rng, self.shape)
-        if isinstance(value, (list, tuple)) and value and all(np.ndim(b) == 2 for b in value):
-            return self._assemble(value)
-        if isinstance(value, np.ma.MaskedArray):
-            weights, present = np.ma.getdata(value).astype(np.float64), ~np.ma.getmaskarray(value)
-        else:
-            try:
+            value = call_user(type(self).__name__, MATRIX, value, self.rng, self.shape)
+        blocks = None
+        try:
+            if isinstance(value, (list, tuple)) and value and all(np.ndim(b) == 2 for b in value):
+                blocks = [np.asarray(b, dtype=np.float64) for b in value]
+            elif isinstance(value, np.ma.MaskedArray):
+                weights, present = np.ma.getdata(value).astype(np.float64), ~np.ma.getmaskarray(value)
+            else:
                 weights = np.asarray(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise self.error("matrix", "an array, a list of 2-D blocks or a callable", repr(value)) from None
-            present = weights != 0
+                present = weights != 0
+        except (TypeError, ValueError):
+            got = reprlib.repr(value) + (" from f(rng, shape)" if callable(self.matrix) else "")
+            raise self.error("matrix", "an array, a list of 2-D blocks or a callable", got) from None
+        if blocks is not None:
+            return self._assemble(blocks)
         if weights.shape != self.shape:
             raise self.error("matrix", f"shape {self.shape} (n_inputs + n_neurons, n_neurons)", f"shape {weights.shape}")
         if not np.isfinite(weights).all():
             raise self.error("matrix", "finite weights", "NaN or infinity")
         return np.where(present, weights, 0.0), present
 
-    def _assemble(self, blocks: list) -> tuple[np.ndarray, np.ndarray]:
-        blocks = [np.asarray(b, dtype=np.float64) for b in blocks]
+    def _assemble(self, blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         sizes = [self.n_inputs] + [b.shape[1] for b in blocks]
         if sum(sizes[1:]) != self.n_neurons:
             raise self.error("matrix", f"blocks whose columns add up to n_neurons ({self.n_neurons})", f"columns {sizes[1:]}")

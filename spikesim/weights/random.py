@@ -1,10 +1,13 @@
 """Random connectivity: independent pairs, or a fixed number of synapses per neuron."""
 from __future__ import annotations
 
+import reprlib
+
 import numpy as np
 
 from spikesim.families import Weights
-from spikesim.params import REQUIRED, Param
+from spikesim.graph import BYTES_PER_DRAWN_PAIR, BYTES_PER_SYNAPSE, check_memory
+from spikesim.params import REQUIRED, Param, call_user
 
 WEIGHT_GENERATOR = Param(
     "weight_generator", "callable", None,
@@ -21,11 +24,16 @@ def initial_weights(part: Weights, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
     n = len(lo)
     generator = part.params["weight_generator"]
     if generator is None:
-        return lo + (hi - lo) * part.rng.random(n)
+        w = part.rng.random(n)
+        w *= hi - lo
+        w += lo  # lo + (hi - lo) * U, in place
+        return w
+    drawn = call_user(type(part).__name__, WEIGHT_GENERATOR, generator, part.rng, n)
     try:
-        w = np.asarray(generator(part.rng, n), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise part.error("weight_generator", f"a function f(rng, n) returning {n} numbers", f"an error: {exc}") from None
+        w = np.asarray(drawn, dtype=np.float64)
+    except (TypeError, ValueError):
+        expected = f"a function f(rng, n) returning {n} numbers"
+        raise part.error("weight_generator", expected, reprlib.repr(drawn)) from None
     if w.shape != (n,):
         raise part.error("weight_generator", f"a function f(rng, n) returning {n} weights", f"shape {w.shape}")
     if not np.isfinite(w).all():
@@ -80,9 +88,12 @@ class Random(Weights):
     dropped, each with probability 1/2. The initial weights come from
     ``weight_generator(rng, n)``, by default ``w ~ U(min_weight,
     max_weight)`` within each synapse's bounds. All draws use the network's
-    generator. The pairs are drawn as a dense matrix, which suits networks of
-    up to some thousands of neurons; :class:`FixedInDegree` builds large
-    sparse ones.
+    generator. With storage ``"dense"`` or ``"auto"`` the pairs are drawn as
+    a dense matrix (one draw per pair, which suits networks of up to some
+    thousands of neurons); with ``"sparse"`` row by row, without an n x n
+    array (:meth:`sparse_pairs`: the same distribution, other draws, so a
+    seed gives another network than with ``"dense"``). A network that would
+    not fit in memory is refused before anything is drawn.
 
     Examples
     --------
@@ -100,15 +111,22 @@ class Random(Weights):
     )
 
     def check(self) -> None:
-        super().check()
         self._allowed = self.allowed()
+        pairs = self.shape[0] * self.shape[1] if self._allowed is None else int(np.count_nonzero(self._allowed))
+        synapses = self.connection_probability * pairs
+        name, setting = type(self).__name__, f"storage {self.storage!r}"
+        if self.storage == "sparse":
+            check_memory(name, setting, synapses * BYTES_PER_SYNAPSE, f"about {synapses:,.0f} synapses")
+        else:
+            need = pairs * BYTES_PER_DRAWN_PAIR + synapses * BYTES_PER_SYNAPSE
+            check_memory(name, setting, need, f"{pairs:,} pairs drawn as a dense matrix")
 
-    def allowed(self) -> np.ndarray:
-        """The pairs ``matrix_mask`` allows: bool (n_inputs + n_neurons, n_neurons)."""
+    def allowed(self) -> np.ndarray | None:
+        """The pairs ``matrix_mask`` allows: bool (n_inputs + n_neurons,
+        n_neurons), or None (every pair) without a mask."""
         mask = self.matrix_mask
-        full = np.ones(self.shape, dtype=bool)
         if mask is None:
-            return full
+            return None
         body = (self.n_neurons, self.n_neurons)
         expected = f"a bool matrix of shape {self.shape} or {body}"
         try:
@@ -121,13 +139,20 @@ class Random(Weights):
         if mask.shape == self.shape:
             return mask != 0
         if mask.shape == body:
+            full = np.ones(self.shape, dtype=bool)
             full[self.n_inputs :] = mask != 0
             return full
         raise self.error("matrix_mask", expected, f"shape {mask.shape}")
 
     def build(self, signs: np.ndarray) -> tuple[np.ndarray, ...]:
+        sources, targets = self.sparse_pairs() if self.storage == "sparse" else self.dense_pairs()
+        lo, hi = self.bounds(sources, targets)
+        return sources, targets, initial_weights(self, lo, hi), lo, hi
+
+    def dense_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The synapses ``(sources, targets)`` from one draw per pair, in row-major order."""
         n_in, n = self.n_inputs, self.n_neurons
-        present = self._allowed.copy()
+        present = np.ones(self.shape, dtype=bool) if self._allowed is None else self._allowed.copy()
         if self.connection_probability < 1.0:
             present &= self.rng.random(self.shape) < self.connection_probability
         present[n_in + np.arange(n), np.arange(n)] = False
@@ -137,9 +162,62 @@ class Random(Weights):
             drop_forward = self.rng.random(i.size) < 0.5
             body[i[drop_forward], j[drop_forward]] = False
             body[j[~drop_forward], i[~drop_forward]] = False
-        sources, targets = np.nonzero(present)
-        lo, hi = self.bounds(sources, targets)
-        return sources, targets, initial_weights(self, lo, hi), lo, hi
+        return np.nonzero(present)
+
+    def sparse_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The synapses ``(sources, targets)``, sorted, without an n x n array.
+
+        Without ``matrix_mask`` each presynaptic neuron ``j`` gets ``k_j ~
+        Binomial(m_j, p)`` synapses onto ``k_j`` distinct targets drawn
+        uniformly among its ``m_j`` candidates (every body neuron, ``j``
+        itself excepted): the same distribution as one draw per pair. With a
+        mask, one draw per allowed pair (the mask is already dense)."""
+        n_in, n, p = self.n_inputs, self.n_neurons, self.connection_probability
+        if self._allowed is not None:
+            allowed = self._allowed.copy()
+            allowed[n_in + np.arange(n), np.arange(n)] = False
+            sources, targets = np.nonzero(allowed)
+            keep = self.rng.random(sources.size) < p
+            keys = sources[keep] * n + targets[keep]
+        else:
+            candidates = np.full(n_in + n, n, dtype=np.int64)
+            candidates[n_in:] -= 1
+            counts = self.rng.binomial(candidates, p)
+            keys = np.empty(int(counts.sum()), dtype=np.int64)
+            start = 0
+            for body in (False, True):
+                rows = np.arange(n_in, n_in + n) if body else np.arange(n_in)
+                for k in np.unique(counts[rows]):
+                    group = rows[counts[rows] == k]
+                    drawn = distinct_draws(self.rng, group.size, int(k), n - 1 if body else n)
+                    if body:
+                        drawn += drawn >= (group - n_in)[:, None]  # skip the neuron itself
+                    keys[start : start + drawn.size] = (group[:, None] * n + drawn).ravel()
+                    start += drawn.size
+            keys.sort()
+        if self.force_unidirectional:
+            keys = self._drop_reciprocal(keys)
+        targets = keys % n
+        keys //= n
+        return keys, targets
+
+    def _drop_reciprocal(self, keys: np.ndarray) -> np.ndarray:
+        """``keys`` (sorted ``source * n_neurons + target``) without one of
+        each pair of body synapses ``i -> j``, ``j -> i`` (``i < j``, in
+        row-major order), each dropped with probability 1/2."""
+        n_in, n = self.n_inputs, self.n_neurons
+        i, j = np.divmod(keys[keys >= n_in * n], n)
+        i -= n_in
+        upper = i < j
+        i, j = i[upper], j[upper]
+        reverse = (j + n_in) * n + i
+        both = keys[np.minimum(np.searchsorted(keys, reverse), keys.size - 1)] == reverse
+        i, j = i[both], j[both]
+        drop_forward = self.rng.random(i.size) < 0.5
+        dropped = np.where(drop_forward, (i + n_in) * n + j, (j + n_in) * n + i)
+        kept = np.ones(keys.size, dtype=bool)
+        kept[np.searchsorted(keys, dropped)] = False
+        return keys[kept]
 
 
 class FixedInDegree(Weights):
@@ -181,7 +259,6 @@ class FixedInDegree(Weights):
         return {"all": self.n_inputs + self.n_neurons - 1, "body": self.n_neurons - 1, "inputs": self.n_inputs}[self.source]
 
     def check(self) -> None:
-        super().check()
         if self.in_degree > self.candidates():
             raise self.error(
                 "in_degree", f"at most {self.candidates()} (the distinct {self.source!r} neurons other than the target)",
@@ -189,6 +266,9 @@ class FixedInDegree(Weights):
             )  # fmt: skip
         if self.initial_weight is not None and self.weight_generator is not None:
             raise self.error("initial_weight", "None when weight_generator is given (one of the two)", self.initial_weight)
+        synapses = self.n_neurons * self.in_degree
+        need = synapses * BYTES_PER_SYNAPSE
+        check_memory(type(self).__name__, f"storage {self.storage!r}", need, f"{synapses:,} synapses")
         low, high = (self.params[k] for k in ("min_weight", "max_weight"))
         if self.initial_weight is not None and np.ndim(low) == 0 and np.ndim(high) == 0 and not low <= self.initial_weight <= high:
             raise self.error("initial_weight", f"a weight within [min_weight, max_weight] = [{low:g}, {high:g}]", self.initial_weight)
