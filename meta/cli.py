@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.resume)
         search_json = files.read_json(out / SEARCH_FILE, keys=("population",))
         name = args.experiment or search_json.get("experiment")  # evolve refuses another experiment than the file's
-        experiment = _experiment(name) if name is not None else None
+        experiment = _experiment(name, typed=False) if name is not None else None
         options: dict[str, Any] = {"resume": out, "experiment": experiment, "generations": args.generations}
         print(f"resuming {out}")
     else:

@@ -221,8 +221,7 @@ def _population(population, game, constraints, generations, seed, reruns, target
 def _describe(game: Any) -> dict:
     if isinstance(game, MetaGame):
         return game.describe()
-    cls = type(game)
-    return {"class": f"{cls.__module__}:{cls.__qualname__}", "config": None}
+    return {"class": names.reference(type(game)), "config": None}
 
 
 def _new_directory(out, game, pop) -> Path:

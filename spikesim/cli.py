@@ -230,12 +230,16 @@ def integer_at_least(low: int):
 
 
 # --------------------------------------------------------------------------- experiments
-def experiment_by_name(name: str) -> Any:
+def experiment_by_name(name: str, typed: bool = True) -> Any:
     """The experiment called ``name``; ``gym:ENV_ID`` builds one for a
     gymnasium environment (``spikesim.experiments.gym.experiment_for``).
-    An unknown name raises :class:`CLIError` naming the closest ones."""
+    An unknown name raises :class:`CLIError` naming the closest ones.
+    A name the user ``typed`` may be ``gym:mymodule:Env-v0`` (gymnasium
+    imports ``mymodule``); one read from a file (``typed=False``) may not."""
     from spikesim import experiments
 
+    if not isinstance(name, str):
+        raise CLIError(f"an experiment name is a string (see 'spikesim list'); got {name!r}")
     if name.startswith("gym:"):
         env_id = name[len("gym:"):]
         if not env_id:
@@ -246,7 +250,7 @@ def experiment_by_name(name: str) -> Any:
 
         module = importlib.import_module("spikesim.experiments.gym")
         try:
-            return module.experiment_for(env_id)
+            return module.experiment_for(env_id, trusted=typed)
         except (KeyError, gymnasium.error.Error) as error:
             raise CLIError(f"{name}: {_message(error)}") from None
     try:

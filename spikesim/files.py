@@ -78,6 +78,18 @@ def atomic_open(path: str | os.PathLike, binary: bool = False) -> Iterator[IO]:
     fsync_directory(path.parent)
 
 
+def second_name(path: str | os.PathLike, name: str | os.PathLike) -> None:
+    """Give the content of ``path`` the second name ``name`` (a hard link, else
+    a copy), replacing ``name`` atomically; ``path`` is left as it is."""
+    path, name = Path(path), Path(name)
+    temporary = name.with_name(f".{name.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+    try:
+        os.link(path, temporary)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(path, temporary)
+    os.replace(temporary, name)
+
+
 def fsync_directory(directory: str | os.PathLike) -> None:
     """Make a rename or a new file in ``directory`` durable (POSIX; a no-op
     where directories cannot be opened, as on Windows)."""

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import reprlib
+import secrets
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
@@ -369,8 +370,9 @@ class Network:
         counters, generator state) and ``arrays.npz`` (weights, layout,
         polarities, part state). Callable parameters are saved by reference
         and must be module-level functions. Never pickle. Each file is
-        replaced atomically (:mod:`spikesim.files`): a kill while saving
-        leaves the old save readable."""
+        replaced atomically (:mod:`spikesim.files`), and both carry the same
+        random save token: a kill while saving leaves the old save readable,
+        and a pair of files from two saves is refused by :meth:`load`."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"w": self.w, "signs": self.signs, "spike_value": self.spike_value, "out_degree": self.out_degree}
@@ -401,13 +403,19 @@ class Network:
             "n_ticks": self.n_ticks,
             "n_resets": self.n_resets,
             "rng": self.rng.bit_generator.state,
+            "save": secrets.token_hex(8),  # also in arrays.npz: load refuses a pair from two saves
         }
+        arrays["save"] = np.array(meta["save"])
         text = json.dumps(meta, indent=1)
-        with files.atomic_open(path / "network.json") as f:  # each file atomic, the two renames back to back
+        previous = path / PREVIOUS_ARRAYS
+        with files.atomic_open(path / "network.json") as f:  # renamed last: the commit point of the save
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+            if (path / "arrays.npz").exists():  # the old save stays whole until network.json is replaced
+                files.second_name(path / "arrays.npz", previous)
             files.write_npz(path / "arrays.npz", arrays, compressed=False)
+        previous.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, trusted: bool = False, allow: Iterable[str] = ()) -> "Network":
@@ -440,6 +448,12 @@ class Network:
         parts = {family: named(ref, FAMILIES[family], f"part {family!r}") for family, ref in meta["parts"].items()}
         modifier_classes = [named(m["class"], Modifier, f"modifiers[{i}]") for i, m in enumerate(meta["modifiers"])]
         arrays = files.read_npz(npz)
+        if "save" in meta and str(arrays.get("save", "")) != meta["save"]:
+            # a save cut between its two renames leaves the previous save's arrays beside its network.json
+            previous = path / PREVIOUS_ARRAYS
+            arrays = files.read_npz(previous) if previous.is_file() else {}
+            if str(arrays.get("save", "")) != meta["save"]:
+                raise ConfigError(f"{path}: network.json and arrays.npz are of different saves; save the network again")
         config = {}
         for key, saved in meta["config"].items():
             if isinstance(saved, dict) and "array" in saved:
@@ -606,6 +620,9 @@ def _game_params(game: Any) -> dict[str, Any]:
         raise ConfigError(f"Network: game {game!r} declares no parameters (expected a spikesim game)")
     return dict(params)
 
+
+#: Where :meth:`Network.save` keeps the previous save's arrays until its new network.json is in place.
+PREVIOUS_ARRAYS = ".arrays.previous.npz"
 
 #: The network's own per-tick arrays, saved as ``network.<name>`` (attributes ``_<name>``).
 _NETWORK_STATE = ("spikes", "fired", "n_fired", "current", "log", "rewards")

@@ -260,8 +260,8 @@ def test_gym_experiments_come_from_experiments_gym(monkeypatch):
     """``gym:ENV_ID`` asks spikesim.experiments.gym.experiment_for(ENV_ID)."""
     asked = []
 
-    def experiment_for(env_id):
-        asked.append(env_id)
+    def experiment_for(env_id, trusted=False):
+        asked.append((env_id, trusted))
         if env_id != "Fake-v0":
             raise KeyError(f"no gymnasium environment {env_id!r}")
         return experiments.get("xor")
@@ -271,7 +271,7 @@ def test_gym_experiments_come_from_experiments_gym(monkeypatch):
     module.experiment_for = experiment_for
     monkeypatch.setitem(sys.modules, "spikesim.experiments.gym", module)
     code, stdout, _ = run_main("keys", "gym:Fake-v0")
-    assert code == 0 and "learning_rate" in stdout and asked == ["Fake-v0"]
+    assert code == 0 and "learning_rate" in stdout and asked == [("Fake-v0", True)]  # typed: trusted
     code, _, stderr = run_main("run", "gym:Nope-v9")
     assert code == 2 and stderr == "spikesim: error: gym:Nope-v9: no gymnasium environment 'Nope-v9'\n"
     assert "gym:ENV_ID" in run_main("list")[1]

@@ -171,6 +171,29 @@ def test_network_save_killed_at_random_points_loads_the_old_or_the_new_save(tmp_
         "arrays.npz", "network.json"]  # fmt: skip
 
 
+def test_network_json_and_arrays_of_two_saves_are_refused(tmp_path):
+    # a kill between the two renames of a save leaves the new network.json beside the old arrays.npz
+    first, second = xor_network(1), xor_network(2)
+    first.save(tmp_path / "a")
+    second.save(tmp_path / "b")
+    (tmp_path / "b" / "arrays.npz").replace(tmp_path / "a" / "arrays.npz")
+    with pytest.raises(ConfigError, match="different saves"):
+        Network.load(tmp_path / "a")
+
+
+def test_a_save_cut_between_its_two_renames_loads_the_previous_save(tmp_path):
+    # the state save() leaves when killed after arrays.npz was replaced and before network.json was
+    old, new = xor_network(1), xor_network(2)
+    old.save(tmp_path / "net")
+    files.second_name(tmp_path / "net" / "arrays.npz", tmp_path / "net" / ".arrays.previous.npz")
+    new.save(tmp_path / "new")
+    (tmp_path / "new" / "arrays.npz").replace(tmp_path / "net" / "arrays.npz")
+    np.testing.assert_array_equal(Network.load(tmp_path / "net").w, old.w)
+    new.save(tmp_path / "net")  # a whole save: the previous arrays are gone
+    np.testing.assert_array_equal(Network.load(tmp_path / "net").w, new.w)
+    assert sorted(p.name for p in (tmp_path / "net").iterdir()) == ["arrays.npz", "network.json"]
+
+
 def test_a_run_killed_at_random_points_reads_back_whole(tmp_path):
     kills = kill_while_writing("run", tmp_path)
     for run in kills:
