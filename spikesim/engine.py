@@ -244,12 +244,20 @@ def _cache_dir() -> Path | None:
             return _refuse(directory, f"cannot create it ({error.strerror})")
         if directory.is_symlink():
             return _refuse(directory, "it is a symbolic link")
-    status = directory.stat()
-    if hasattr(os, "getuid") and status.st_uid != os.getuid():
-        return _refuse(directory, f"it is owned by uid {status.st_uid}, not by this user ({os.getuid()})")
-    if status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        mode = stat.S_IMODE(status.st_mode)
-        return _refuse(directory, f"group or others can write to it (mode {mode:04o}; chmod go-w it)")
+    pycache = directory / "__pycache__"  # where Numba keeps its index and machine code (pickles)
+    try:
+        pycache.mkdir(mode=0o700, exist_ok=True)
+    except OSError as error:
+        return _refuse(directory, f"cannot create {pycache.name} in it ({error.strerror})")
+    if pycache.is_symlink():
+        return _refuse(directory, f"its {pycache.name} is a symbolic link")
+    for place in (directory, pycache):
+        status = place.stat()
+        if hasattr(os, "getuid") and status.st_uid != os.getuid():
+            return _refuse(place, f"it is owned by uid {status.st_uid}, not by this user ({os.getuid()})")
+        if status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            mode = stat.S_IMODE(status.st_mode)
+            return _refuse(place, f"group or others can write to it (mode {mode:04o}; chmod go-w it)")
     return directory
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from spikesim.graph import BYTES_PER_SYNAPSE, Graph, check_memory
+from spikesim.graph import BYTES_PER_SYNAPSE, SPARSE_HINT, Graph, check_memory
 from spikesim.params import N_INPUTS, N_NEURONS, N_OUTPUTS, REQUIRED, Param
 from spikesim.parts import Part
 
@@ -161,7 +161,8 @@ class Weights(Part):
         self.check_bound_shapes()
         if self.storage == "dense":
             pairs = self.shape[0] * self.shape[1]
-            check_memory(type(self).__name__, "storage 'dense'", pairs * BYTES_PER_SYNAPSE, f"{pairs:,} stored pairs")
+            check_memory(type(self).__name__, f"{pairs:,} stored pairs (storage 'dense')", pairs * BYTES_PER_SYNAPSE,
+                         SPARSE_HINT)
 
 
 class Synapses(Part):

@@ -51,6 +51,8 @@ from spikesim.params import ConfigError
 BYTES_PER_SYNAPSE = 80
 #: Bytes per (pre, post) pair of drawing the pairs as a dense matrix (a float64 draw and two bool masks).
 BYTES_PER_DRAWN_PAIR = 10
+#: What :func:`check_memory` suggests when a network does not fit with dense storage.
+SPARSE_HINT = "storage='sparse' stores only the synapses"
 
 #: Storage is dense when at least this fraction of the pairs are synapses
 #: (and there are at most ``DENSE_MAX_PAIRS`` pairs): then the pairs that are
@@ -230,18 +232,18 @@ def available_memory() -> float:
         return math.inf
 
 
-def check_memory(owner: str, setting: str, nbytes: float, what: str) -> None:
+def check_memory(owner: str, what: str, nbytes: float, hint: str = "") -> None:
     """Raise :class:`~spikesim.ConfigError`, before anything is allocated,
     when building ``what`` (``nbytes``, estimated) needs more memory than
     :func:`available_memory`, e.g. ``Random: 40,000,000,000 pairs drawn as
     a dense matrix (storage 'auto') need about 373 GiB, more than the 7.5 GiB
-    of memory available; storage='sparse' stores only the synapses``."""
+    of memory available; storage='sparse' stores only the synapses`` (the
+    ``hint`` after the semicolon)."""
     available = available_memory()
     if nbytes > available:
-        hint = "" if setting == "storage 'sparse'" else "; storage='sparse' stores only the synapses"
         raise ConfigError(
-            f"{owner}: {what} ({setting}) need about {_size(nbytes)}, more than the {_size(available)} of memory "
-            f"available{hint}"
+            f"{owner}: {what} need about {_size(nbytes)}, more than the {_size(available)} of memory available"
+            + (f"; {hint}" if hint else "")
         )
 
 

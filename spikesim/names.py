@@ -100,13 +100,18 @@ def resolve(ref: Any, kind: type | str, *, what: str, trusted: bool = False, all
 
 def check_module(module_name: str, *, what: str, trusted: bool = False, allow: Iterable[str] = ()) -> None:
     """Raise :class:`UntrustedReference` unless module ``module_name`` may be imported for a file:
-    ``spikesim`` or under it, in (or under a module of) ``allow``, or ``trusted``. Nothing is imported.
+    ``spikesim`` or under it, in (or under a module of) ``allow``, and no part of its name private
+    (``spikesim.__main__`` runs the command line when imported); or ``trusted``. Nothing is imported.
 
     >>> check_module("spikesim.games.logic", what="example")
     >>> check_module("mymodule.envs", what="example", allow=("mymodule",))
     """
+    if trusted:
+        return
+    if any(part.startswith("_") for part in module_name.split(".")):  # spikesim.__main__ runs the command line
+        raise UntrustedReference(f"{what}: module {module_name!r} is private; pass trusted=True to trust the file")
     allowed = ("spikesim", *((allow,) if isinstance(allow, str) else allow))
-    if not trusted and not any(module_name == m or module_name.startswith(m + ".") for m in allowed):
+    if not any(module_name == m or module_name.startswith(m + ".") for m in allowed):
         raise UntrustedReference(
             f"{what}: only spikesim's own classes and functions load from a file; "
             f"if you trust module {module_name!r}, pass trusted=True or allow=({module_name!r},), "

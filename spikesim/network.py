@@ -32,7 +32,7 @@ import numpy as np
 
 from spikesim import engine, files, names
 from spikesim.families import FAMILIES, Modifier
-from spikesim.graph import Graph, build_graph
+from spikesim.graph import Graph, build_graph, check_memory
 from spikesim.names import reference as _reference
 from spikesim.params import (
     N_INPUTS,
@@ -139,6 +139,10 @@ class Network:
             raise ConfigError(
                 f"{name}: key 'n_outputs' expects at most n_neurons ({self.config['n_neurons']}); got {self.config['n_outputs']}"
             )
+        n_total, steps = self.config["n_inputs"] + self.config["n_neurons"], self.config["processing_time"]
+        need = n_total * (steps + BYTES_PER_NEURON) + 8 * steps
+        check_memory(name, f"{n_total:,} neurons logged over {steps:,} steps (n_inputs, n_neurons, processing_time)",
+                     need)  # fmt: skip
         if self.config["seed"] is None:
             self.config["seed"] = int(np.random.SeedSequence().entropy)
         self.rng = np.random.default_rng(self.config["seed"])
@@ -482,8 +486,15 @@ class Network:
         for family, fields in states.items():
             part = net._named_parts()[family]
             part.state = type(part.state)(*(loaded[f"state.{family}.{f}"] for f in fields))
+            problem = part.state_error()
+            if problem is not None:
+                raise ConfigError(f"{npz}: state of part {family!r} ({type(part).__name__}): {problem}")
         for k in _NETWORK_STATE:
             setattr(net, f"_{k}", loaded[f"network.{k}"])
+        n_total, n_fired = net._spikes.size, net._n_fired[0]
+        if not 0 <= n_fired <= n_total or not np.all((0 <= net._fired[:n_fired]) & (net._fired[:n_fired] < n_total)):
+            raise ConfigError(f"{npz}: 'network.n_fired' and 'network.fired' must count and name neurons "
+                              f"(0 to {n_total - 1})")  # fmt: skip
         net.training = meta["training"]
         net.n_ticks = meta["n_ticks"]
         net.n_resets = meta["n_resets"]
@@ -510,10 +521,15 @@ class RLNetwork(Network):
     network without rewarder learns from the rewards it is given, the game's
     for instance)."""
 
-    def reward(self, state: Any, action: Any, state_next: Any = None, reward: float | None = None) -> float:
+    def reward(
+        self, state: Any, action: Any, state_next: Any = None, reward: float | None = None,
+        terminated: bool = False, truncated: bool = False,
+    ) -> float:  # fmt: skip
         """Reward the synapses once for the last tick and return the reward:
         ``reward`` if given, else ``rewarder(state, action, state_next)``.
-        Frozen (``eval()``) networks compute the reward but do not learn."""
+        Frozen (``eval()``) networks compute the reward but do not learn.
+        ``terminated``/``truncated`` (the game step ended the episode) are
+        ignored here; networks that bootstrap, such as an actor-critic, use them."""
         if reward is None and self.rewarder is None:
             raise ConfigError(f"{type(self).__name__}: reward() needs a reward: the network has no rewarder")
         r = float(self.rewarder(state, action, state_next) if reward is None else reward)
@@ -606,9 +622,13 @@ class ActiveRLNetwork(RLNetwork):
         params = OutputRewardParams(self.n_inputs + self.n_neurons - self.n_outputs)
         return engine.output_reward_step, engine.output_reward_step_reference, params, self._step_reward
 
-    def reward(self, state: Any = None, action: Any = None, state_next: Any = None, reward: float | None = None) -> float:
+    def reward(
+        self, state: Any = None, action: Any = None, state_next: Any = None, reward: float | None = None,
+        terminated: bool = False, truncated: bool = False,
+    ) -> float:  # fmt: skip
         """The summed reward the synapses received during the last tick
-        (rewards were given step by step; nothing more is applied)."""
+        (rewards were given step by step; nothing more is applied; the
+        episode-end flags are ignored)."""
         return float(self._rewards.sum())
 
 
@@ -620,6 +640,11 @@ def _game_params(game: Any) -> dict[str, Any]:
         raise ConfigError(f"Network: game {game!r} declares no parameters (expected a spikesim game)")
     return dict(params)
 
+
+#: Bytes per neuron of a network's own arrays and its parts' state (polarities, potentials, traces...), for
+#: the estimate of :func:`~spikesim.graph.check_memory` made before anything is allocated; the spike log adds
+#: one byte per neuron and step.
+BYTES_PER_NEURON = 200
 
 #: Where :meth:`Network.save` keeps the previous save's arrays until its new network.json is in place.
 PREVIOUS_ARRAYS = ".arrays.previous.npz"

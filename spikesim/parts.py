@@ -115,6 +115,13 @@ class Part:
     def reset(self) -> None:
         """Create the state arrays afresh (weights are not state)."""
 
+    def state_error(self) -> str | None:
+        """What is wrong with a state read from a file (:meth:`Network.load
+        <spikesim.Network.load>`) that the compiled kernels would use without
+        checking (an index out of range), or None. Parts whose state holds
+        indices override this."""
+        return None
+
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{k}={v!r}" for k, v in self._params.items() if not isinstance(v, np.ndarray) and not callable(v)

@@ -17,7 +17,7 @@ from xor_network import STATES, ActiveXORNetwork, XORNetwork
 import spikesim
 import spikesim.experiments
 import spikesim.games
-from spikesim import ConfigError, cli
+from spikesim import ConfigError, cli, experiments
 from spikesim.families import Inputs
 from spikesim.games import Logic
 from spikesim.games.game import Game
@@ -348,3 +348,18 @@ def test_a_network_that_cannot_fit_is_refused_before_anything_is_allocated(keys,
         tracemalloc.stop()
     assert peak < 2**20  # refused from the estimate, before any array of that size
 
+
+
+@pytest.mark.parametrize("keys, what", [
+    ({"processing_time": 10**11}, r"121 neurons logged over 100,000,000,000 steps"),
+    ({"n_neurons": 10**11, "n_outputs": 1}, r"100,000,000,060 neurons logged over 500 steps"),
+])  # fmt: skip
+def test_a_network_too_large_for_memory_is_refused_before_its_parts_are_built(keys, what):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigError, match=rf"^RateXOR: {what} \(n_inputs, n_neurons, processing_time\) need"):
+            experiments.get("xor").build(keys, seed=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20

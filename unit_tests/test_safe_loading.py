@@ -381,3 +381,40 @@ def test_a_gym_id_naming_a_module_imports_it_only_when_trusted(evil_module, mark
     with pytest.raises(ConfigError, match="cannot make the environment 'evil_module:Nothing-v0'"):
         experiment_for("evil_module:Nothing-v0", allow=("evil_module",))
     assert marker.exists()  # allowed: gymnasium imported it (it registers no environment)
+
+
+def test_numba_files_in_an_unsafe_pycache_are_never_read(cache, caplog, marker):
+    # Numba unpickles the index files of __pycache__: it must be as private as the cache directory
+    fresh = tick_spikes()
+    pycache = cache / "__pycache__"
+    for index in pycache.glob("*.nbi"):
+        index.write_bytes(b"cos\nsystem\n(" + repr(SHELL.format(marker=marker)).encode() + b"\ntR.")
+    pycache.chmod(0o777)
+    np.testing.assert_array_equal(tick_spikes(), fresh)  # compiled in memory
+    assert not marker.exists()
+    assert warnings_of(caplog) == [f"not using the kernel cache directory {pycache}: group or others can write to "
+                                   "it (mode 0777; chmod go-w it); compiling in memory instead"]  # fmt: skip
+
+
+@pytest.mark.parametrize("ref", ["spikesim.__main__:main", "spikesim._private:thing"])
+def test_private_modules_are_not_imported_from_a_file(ref, capsys):
+    # importing spikesim.__main__ would run the command line with the caller's arguments
+    with pytest.raises(UntrustedReference, match="is private; pass trusted=True"):
+        names.resolve(ref, "callable", what="f")
+    assert "spikesim.__main__" not in sys.modules and capsys.readouterr().out == ""
+
+
+def test_a_saved_network_state_out_of_range_is_refused(saved):
+    directory, _ = saved
+    with np.load(directory / "arrays.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for name, value in (("network.n_fired", [10**8]), ("network.fired", None)):
+        changed = dict(arrays)
+        if value is None:
+            changed["network.n_fired"] = np.array([1])
+            changed["network.fired"] = np.full_like(arrays["network.fired"], -7)
+        else:
+            changed[name] = np.array(value)
+        np.savez(directory / "arrays.npz", **changed)
+        with pytest.raises(ConfigError, match="'network.n_fired' and 'network.fired' must count and name neurons"):
+            Network.load(directory)

@@ -159,6 +159,12 @@ class DASTDP(Synapses):
             np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1),
         )  # fmt: skip
 
+    def state_error(self) -> str | None:
+        n = self.state.prev_n[0]
+        if not 0 <= n <= self.n_pre or not np.all((0 <= self.state.prev_fired[:n]) & (self.state.prev_fired[:n] < self.n_pre)):
+            return f"prev_n and prev_fired must count and name presynaptic neurons (0 to {self.n_pre - 1})"
+        return None
+
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):

@@ -6,7 +6,7 @@ import reprlib
 import numpy as np
 
 from spikesim.families import Weights
-from spikesim.graph import BYTES_PER_DRAWN_PAIR, BYTES_PER_SYNAPSE, check_memory
+from spikesim.graph import BYTES_PER_DRAWN_PAIR, BYTES_PER_SYNAPSE, SPARSE_HINT, check_memory
 from spikesim.params import REQUIRED, Param, call_user
 
 WEIGHT_GENERATOR = Param(
@@ -114,12 +114,12 @@ class Random(Weights):
         self._allowed = self.allowed()
         pairs = self.shape[0] * self.shape[1] if self._allowed is None else int(np.count_nonzero(self._allowed))
         synapses = self.connection_probability * pairs
-        name, setting = type(self).__name__, f"storage {self.storage!r}"
+        name, setting = type(self).__name__, f"(storage {self.storage!r})"
         if self.storage == "sparse":
-            check_memory(name, setting, synapses * BYTES_PER_SYNAPSE, f"about {synapses:,.0f} synapses")
+            check_memory(name, f"about {synapses:,.0f} synapses {setting}", synapses * BYTES_PER_SYNAPSE)
         else:
             need = pairs * BYTES_PER_DRAWN_PAIR + synapses * BYTES_PER_SYNAPSE
-            check_memory(name, setting, need, f"{pairs:,} pairs drawn as a dense matrix")
+            check_memory(name, f"{pairs:,} pairs drawn as a dense matrix {setting}", need, SPARSE_HINT)
 
     def allowed(self) -> np.ndarray | None:
         """The pairs ``matrix_mask`` allows: bool (n_inputs + n_neurons,
@@ -268,7 +268,7 @@ class FixedInDegree(Weights):
             raise self.error("initial_weight", "None when weight_generator is given (one of the two)", self.initial_weight)
         synapses = self.n_neurons * self.in_degree
         need = synapses * BYTES_PER_SYNAPSE
-        check_memory(type(self).__name__, f"storage {self.storage!r}", need, f"{synapses:,} synapses")
+        check_memory(type(self).__name__, f"{synapses:,} synapses (storage {self.storage!r})", need)
         low, high = (self.params[k] for k in ("min_weight", "max_weight"))
         if self.initial_weight is not None and np.ndim(low) == 0 and np.ndim(high) == 0 and not low <= self.initial_weight <= high:
             raise self.error("initial_weight", f"a weight within [min_weight, max_weight] = [{low:g}, {high:g}]", self.initial_weight)
