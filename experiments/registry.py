@@ -122,16 +122,19 @@ class Experiment:
         progress: bool | None = None,
         callbacks: tuple = (),
         save_arrays: bool = False,
+        overwrite: bool = False,
     ) -> Outcome:
         """Build, train and measure. The schedule arguments default to the
-        experiment's own."""
+        experiment's own; ``overwrite`` replaces the run in a non-empty
+        ``out`` once the network and the game are built (see
+        :func:`spikesim.train`)."""
         network, game = self.build(overrides, seed)
         results = train(
             network, game,
             episodes=self.episodes if episodes is None else episodes,
             len_episode=self.len_episode if len_episode is None else len_episode,
             eval_episodes=self.eval_episodes if eval_episodes is None else eval_episodes,
-            callbacks=callbacks, out=out, progress=progress, save_arrays=save_arrays,
+            callbacks=callbacks, out=out, progress=progress, save_arrays=save_arrays, overwrite=overwrite,
             meta={"experiment": self.name, "overrides": dict(overrides or {}), "metric_name": self.metric_name},
         )  # fmt: skip
         value = float(self.metric(results))

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from spikesim import files
-from spikesim.cli import CLIError, default_out, experiment_by_name as _experiment, integer_at_least, parse_overrides
+from spikesim.cli import CLIError, default_out, experiment_by_name as _experiment, file_error_message
+from spikesim.cli import integer_at_least, parse_overrides
 
 #: Options that set what is searched: a resumed search keeps its own.
 _SEARCH_OPTIONS = ("param", "set", "population", "seed", "reruns", "target", "episodes", "len_episode",
@@ -59,7 +60,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--address", help="a Ray cluster to join, e.g. auto or ray://HEAD:10001 (default: RAY_ADDRESS, "
                    "else a new local cluster)")  # fmt: skip
     p.add_argument("--workers", type=integer_at_least(1), help="Ray workers (default: the cluster's CPUs)")
-    p.add_argument("--out", help="the search directory (default: runs/evolve-EXPERIMENT-YYYYmmdd-HHMMSS)")
+    p.add_argument("--out", help="the search directory, new or empty (default: runs/evolve-EXPERIMENT-YYYYmmdd-HHMMSS)")
     p.add_argument("--resume", metavar="DIR", help="continue the search in DIR from its last finished generation")
     g = p.add_argument_group("population (Spikey's names)", "rates not given share what the given ones leave, "
                              "in the proportions of their defaults")
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     """The ``evolve`` command: returns its exit code."""
     import numpy as np
 
-    from spikesim.meta.search import SEARCH_FILE, evolve
+    from spikesim.meta.search import SEARCH_FILE, check_new_directory, evolve
 
     if args.resume is not None:
         given = [f"--{n.replace('_', '-')}" for n in _SEARCH_OPTIONS if getattr(args, n) is not None]
@@ -135,8 +136,14 @@ def run(args: argparse.Namespace) -> int:
             raise CLIError(f"--resume {args.resume}: not a search directory (no {SEARCH_FILE})")
         out = Path(args.resume)
         search_json = files.read_json(out / SEARCH_FILE, keys=("population",))
-        name = args.experiment or search_json.get("experiment")  # evolve refuses another experiment than the file's
-        experiment = _experiment(name, typed=False) if name is not None else None
+        experiment = None
+        if args.experiment is not None:  # evolve refuses another experiment than the file's
+            experiment = _experiment(args.experiment, typed=False)
+        elif search_json.get("experiment") is not None:
+            try:
+                experiment = _experiment(search_json["experiment"], typed=False)
+            except CLIError as error:
+                raise CLIError(f"{out / SEARCH_FILE}: 'experiment': {error}") from None
         options: dict[str, Any] = {"resume": out, "experiment": experiment, "generations": args.generations}
         print(f"resuming {out}")
     else:
@@ -145,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
         experiment = _experiment(args.experiment)
         namespace = experiment.namespace()
         out = Path(args.out) if args.out else default_out(args.experiment, prefix="evolve-")
+        try:
+            check_new_directory(out, command_line=True)
+        except OSError as error:
+            raise CLIError(f"evolve: {file_error_message(error)}") from None
         options = {
             "experiment": experiment,
             "constraints": _constraints(args.param) if args.param else None,

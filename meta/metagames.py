@@ -59,11 +59,16 @@ def from_description(
     cls = names.resolve(description.get("class"), MetaGame, what=f"{what}: class", trusted=trusted, allow=allow)
     if hasattr(cls, "from_config"):
         return cls.from_config(config)
+    _check_arguments(cls, config, what)
+    return cls(**config)
+
+
+def _check_arguments(cls: type, config: Mapping[str, Any], what: str, *given: Any) -> None:
+    """A ConfigError unless ``cls(*given, **config)`` fits its signature."""
     try:
-        inspect.signature(cls).bind(**config)
+        inspect.signature(cls).bind(*given, **config)
     except TypeError as error:
         raise ConfigError(f"{what}: 'config' does not fit the arguments of {names.reference(cls)}: {error}") from None
-    return cls(**config)
 
 
 class NQueens(MetaGame):
@@ -89,7 +94,11 @@ class NQueens(MetaGame):
     """
 
     def __init__(self, n_queens: int = 8) -> None:
-        if int(n_queens) != n_queens or n_queens < 1:
+        try:
+            valid = int(n_queens) == n_queens and n_queens >= 1
+        except (TypeError, ValueError, OverflowError):  # not a number, nan or inf
+            valid = False
+        if not valid:
             raise ConfigError(f"NQueens: key 'n_queens' expects an integer in [1, inf); got {n_queens!r}")
         self.n_queens = int(n_queens)
         self.GENOTYPE_CONSTRAINTS = {f"queen_{c}": list(range(self.n_queens)) for c in range(self.n_queens)}
@@ -188,10 +197,25 @@ class EvolveNetwork(MetaGame):
     @classmethod
     def from_config(cls, config: Mapping[str, Any], experiment: Any = None) -> "EvolveNetwork":
         """From :meth:`config`; ``experiment`` replaces the registered one of
-        that name (for experiments not in the registry)."""
+        that name (for experiments not in the registry). A config that does
+        not fit (not an object, no or an unknown experiment, unknown
+        arguments) is a ConfigError."""
+        from spikesim import experiments
+
+        what = "metagame EvolveNetwork"
+        if not isinstance(config, Mapping):
+            raise ConfigError(f"{what}: 'config' expected a JSON object of its arguments; got {config!r}")
+        if "experiment" not in config:
+            raise ConfigError(f"{what}: 'config' has no 'experiment' (the name of the experiment searched)")
         config = dict(config)
         name = config.pop("experiment")
-        return cls(experiment if experiment is not None else name, **config)
+        _check_arguments(cls, config, what, name)
+        if experiment is None:
+            try:
+                experiment = experiments.get(name)
+            except KeyError as error:
+                raise ConfigError(f"{what}: 'experiment': {error.args[0]}") from None
+        return cls(experiment, **config)
 
 
 #: Parameters searched when none are given, by experiment name (an

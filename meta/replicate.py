@@ -36,7 +36,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from spikesim import files
-from spikesim.cli import CLIError, experiment_by_name, integer_at_least, parse_overrides, prepare_out as _prepare_out
+from spikesim.cli import CLIError, check_out, experiment_by_name, integer_at_least, parse_overrides
 from spikesim.meta.backends import Evaluation, make_backend
 from spikesim.params import ConfigError
 
@@ -279,10 +279,10 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
     if args.out:
-        _prepare_out(args.out, REPLICATION_FILES, args.overwrite)
+        check_out(args.out, REPLICATION_FILES, args.overwrite)
     try:
         summary = replicate(args.experiment, args.runs, args.seed, overrides, args.out, args.backend, args.address,
-                            args.workers, args.arrays, progress)  # fmt: skip
+                            args.workers, args.arrays, progress, overwrite=args.overwrite)  # fmt: skip
     except Interrupted as stop:
         print(report(stop.summary))
         kept = f"; their summary: {Path(args.out) / 'summary.json'}" if args.out else ""

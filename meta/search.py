@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import platform
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -105,7 +106,8 @@ def evolve(
     address
         A Ray cluster to join (default: ``RAY_ADDRESS``, else a new local one).
     out
-        The search directory (logs and checkpoints); None keeps nothing.
+        The search directory (logs and checkpoints), new or empty (else
+        FileExistsError); None keeps nothing.
     seed
         Seeds the population's generator and the experiment's runs (default 0).
     workers
@@ -224,10 +226,24 @@ def _describe(game: Any) -> dict:
     return {"class": names.reference(type(game)), "config": None}
 
 
-def _new_directory(out, game, pop) -> Path:
+def check_new_directory(out: str | os.PathLike, command_line: bool = False) -> Path:
+    """``out`` if a new search may be written there (missing or empty);
+    else FileExistsError (it holds a search, naming how to continue it in
+    Python or on the ``command_line``, or other files), NotADirectoryError
+    or PermissionError (see :func:`spikesim.files.prepare_directory`)."""
     out = Path(out)
+    resume, new = (f"--resume {shlex.quote(str(out))}", "--out") if command_line else (f"resume={str(out)!r}", "out")
     if any((out / name).exists() for name in (SEARCH_FILE, LOG_FILE, CHECKPOINT_FILE)):
-        raise FileExistsError(f"{out} already holds a search; continue it with resume={str(out)!r} or choose a new out")
+        raise FileExistsError(f"{out} already holds a search; continue it with {resume} or choose a new {new}")
+    entries = sorted(e.name for e in out.iterdir()) if out.is_dir() else []
+    if entries:
+        shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
+        raise FileExistsError(f"{out} is not empty (it holds {shown}) and is not a search; choose a new {new}")
+    return files.prepare_directory(out, own=(), check=True)
+
+
+def _new_directory(out, game, pop) -> Path:
+    out = check_new_directory(out)
     out.mkdir(parents=True, exist_ok=True)
     from spikesim import __version__
 
@@ -258,12 +274,13 @@ def _resume(directory, experiment, generations, given: Mapping[str, Any]) -> tup
     if experiment is not None and hasattr(experiment, "get_fitness"):
         game = experiment
     elif evolve_network:
-        game = EvolveNetwork.from_config(description["config"], None if isinstance(experiment, str) else experiment)
+        game = _from_file(out / SEARCH_FILE, EvolveNetwork.from_config, description.get("config"),
+                          None if isinstance(experiment, str) else experiment)  # fmt: skip
     elif description.get("config") is None:
         raise ConfigError(f"{out}: the metagame {description.get('class')} cannot be rebuilt from JSON; pass it to "
                           "resume")  # fmt: skip
     else:
-        game = from_description(description, what=f"{out / SEARCH_FILE}: metagame")
+        game = _from_file(out / SEARCH_FILE, from_description, description)
     pop = _from_file(out / SEARCH_FILE, Population.from_settings, search["population"], game)
     checkpoint_path = out / CHECKPOINT_FILE
     if checkpoint_path.exists():
@@ -318,10 +335,16 @@ def _check_same_search(out: Path, search: Mapping[str, Any], experiment: Any, gi
 
 
 def _from_file(path: Path, build: Callable, *args: Any) -> Any:
-    """``build(*args)`` from the content of ``path``; a malformed content is
-    a one-line :class:`~spikesim.files.CorruptFileError` naming the file."""
+    """``build(*args)`` from the content of ``path``; what it raises for a
+    value that does not fit names the file in one line (a ConfigError stays
+    one; another ValueError or a malformed content is a
+    :class:`~spikesim.files.CorruptFileError`)."""
     try:
         return build(*args)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    except ValueError as error:
+        raise files.CorruptFileError(f"{path}: {error}") from None
     except (KeyError, TypeError, AttributeError, IndexError) as error:
         raise files.CorruptFileError(f"{path}: malformed content ({type(error).__name__}: {error})") from None
 

@@ -111,16 +111,17 @@ def file_error_message(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def prepare_out(out: str | os.PathLike, own: Sequence[str], overwrite: bool) -> Path:
-    """``--out`` made ready to be created by the command
-    (:func:`spikesim.files.prepare_directory`): a directory that is not
-    empty is refused naming ``--overwrite`` (with it, spikesim's files in it
-    are removed), a file or an unwritable place too, as a one-line
-    :class:`CLIError` (exit 2)."""
+def check_out(out: str | os.PathLike, own: Sequence[str], overwrite: bool) -> Path:
+    """``--out`` checked before the command writes it
+    (:func:`spikesim.files.prepare_directory` with ``check``): a directory
+    that is not empty is refused naming ``--overwrite``, a file or an
+    unwritable place too, as a one-line :class:`CLIError` (exit 2). Nothing
+    is removed: with ``--overwrite`` the command clears spikesim's files in
+    it once its values are valid."""
     from spikesim.files import prepare_directory
 
     try:
-        return prepare_directory(out, own, overwrite, option="--overwrite", create=False)
+        return prepare_directory(out, own, overwrite, option="--overwrite", check=True)
     except OSError as error:
         raise CLIError(f"--out {out}: {file_error_message(error)}") from None
 
@@ -432,12 +433,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     experiment.split(overrides)  # unknown keys fail before anything is written
     from spikesim.training import RUN_FILES
 
-    out = prepare_out(args.out if args.out else default_out(args.experiment), RUN_FILES, args.overwrite)
+    out = check_out(args.out if args.out else default_out(args.experiment), RUN_FILES, args.overwrite)
     try:
         outcome = experiment.run(
             overrides, seed=args.seed, episodes=args.episodes, len_episode=args.len_episode,
             eval_episodes=args.eval_episodes, out=out, progress=False if args.no_progress else None,
-            save_arrays=not args.no_arrays,
+            save_arrays=not args.no_arrays, overwrite=args.overwrite,
         )  # fmt: skip
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; {out} keeps the finished episodes", file=sys.stderr)
@@ -461,12 +462,16 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from spikesim import viz
 
     run_dir = Path(args.run_dir)
+    if run_dir.is_file():
+        raise CLIError(f"{run_dir} is a file, not a run directory")
     if not run_dir.is_dir():
         raise CLIError(f"{run_dir}: no such run directory")
     try:
         paths = viz.plot_run(run_dir, out=args.out)
     except FileNotFoundError as error:
         raise CLIError(str(error)) from None
+    except viz.PlotError as error:  # values in the files that cannot be drawn
+        raise CLIError(str(error)) from error
     for path in paths:
         print(path)
     return 0

@@ -235,15 +235,17 @@ def _read(path: Path, read: Any) -> Any:
 
 # --------------------------------------------------------------------------- output directories
 def prepare_directory(path: str | os.PathLike, own: Sequence[str], overwrite: bool = False,
-                      option: str = "overwrite=True", create: bool = True) -> Path:  # fmt: skip
+                      option: str = "overwrite=True", check: bool = False) -> Path:  # fmt: skip
     """Make ``path`` an empty directory to write a run into (created when
-    missing, unless not ``create``). A directory that is not empty is
-    refused unless ``overwrite``; then the entries named in ``own`` (glob
-    patterns of spikesim's files and directories) and temporary files are
-    removed first, and a directory holding anything else is refused (nothing
-    of the user's is deleted). ``option`` is how the refusal names the way
-    to overwrite. Raises FileExistsError (not empty, or a file),
-    NotADirectoryError or PermissionError (it cannot be created there)."""
+    missing). A directory that is not empty is refused unless ``overwrite``;
+    then the entries named in ``own`` (glob patterns of spikesim's files and
+    directories) and temporary files are removed first, and a directory
+    holding anything else is refused (nothing of the user's is deleted).
+    ``option`` is how the refusal names the way to overwrite; ``check``
+    only refuses, removing and creating nothing (for a caller that must
+    validate its values before the old run is removed). Raises
+    FileExistsError (not empty, or a file), NotADirectoryError or
+    PermissionError (it cannot be created there)."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FileExistsError(f"{path} is a file, not a directory; choose a directory")
@@ -263,6 +265,8 @@ def prepare_directory(path: str | os.PathLike, own: Sequence[str], overwrite: bo
         if foreign:
             raise FileExistsError(f"{path} holds {', '.join(e.name for e in foreign[:4])}, which spikesim did not "
                                   f"write; {option} replaces only a spikesim run directory")  # fmt: skip
+        if check:
+            return path
         for entry in sorted(ours, key=lambda p: len(p.parts), reverse=True):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
@@ -270,7 +274,7 @@ def prepare_directory(path: str | os.PathLike, own: Sequence[str], overwrite: bo
                 entry.unlink()
         for entry in sorted(path.iterdir()):  # directories such as runs/ emptied above
             entry.rmdir()
-    if create:
+    if not check:
         path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -192,8 +192,9 @@ def train(
     repeats at most ``len_episode`` times: ``action = network.tick(state)``,
     the game steps, and the network is rewarded with
     ``network.reward(state, action, state_next)`` (its rewarder's reward, or
-    the game's reward when it has no rewarder); the episode ends early when
-    the game terminates or truncates.
+    the game's reward when it has no rewarder; at the step that ends the
+    episode also ``terminated=`` and ``truncated=``, the game's flags); the
+    episode ends early when the game terminates or truncates.
 
     Parameters
     ----------
@@ -260,7 +261,10 @@ def train(
                 state_next, game_reward, terminated, truncated, _ = game.step(action)
                 if rewarded:
                     given = None if network.rewarder is not None else game_reward
-                    reward = network.reward(state, action, state_next, given)
+                    # the episode-end flags are passed only when set: older reward() overrides take none
+                    ended = {"terminated": bool(terminated), "truncated": bool(truncated)}
+                    ended = ended if terminated or truncated else {}
+                    reward = network.reward(state, action, state_next, given, **ended)
                 else:
                     reward = game_reward
                 for hook in hooks:
@@ -331,19 +335,72 @@ class Run:
 def read_run(path: str | os.PathLike) -> Run:
     """Load a run directory written by :func:`train`. ``episodes.jsonl`` is
     read up to its last whole line (a run killed while appending); a damaged
-    ``config.json``, line of ``episodes.jsonl`` or ``arrays.npz`` raises
-    :class:`spikesim.files.CorruptFileError` naming the file."""
+    ``config.json``, line of ``episodes.jsonl`` or ``arrays.npz``, or one of
+    the wrong shape (an entry of :func:`run_config` of another JSON type, a
+    record that is not an object with an integer ``episode``, a string
+    ``phase`` and numbers for the metrics of :class:`EpisodeMetrics`) raises
+    :class:`spikesim.files.CorruptFileError` naming the file, the entry and
+    what was expected."""
     path = Path(path)
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path}: not a run directory (no config.json)")
     config = files.read_json(path / "config.json")
-    if not isinstance(config, dict):
-        raise files.CorruptFileError(f"{path / 'config.json'}: expected a JSON object; got {type(config).__name__}")
+    _check_shape(path / "config.json", "", config, _CONFIG_ENTRIES)
+    if "game" in config:
+        _check_shape(path / "config.json", "'game': ", config["game"], _GAME_ENTRIES)
     episodes = files.read_json_lines(path / "episodes.jsonl") if (path / "episodes.jsonl").exists() else []
-    if not all(isinstance(r, dict) for r in episodes):
-        raise files.CorruptFileError(f"{path / 'episodes.jsonl'}: expected one JSON object per line")
+    for number, record in enumerate(episodes, 1):
+        _check_shape(path / "episodes.jsonl", f"record {number}: ", record, _RECORD_ENTRIES, required=True)
+        wrong = next((k for k in _METRICS if k in record and not _is_number(record[k])), None)
+        if wrong is not None:
+            raise files.CorruptFileError(f"{path / 'episodes.jsonl'}: record {number}: {wrong!r} expected a number; "
+                                         f"got {_shown(record[wrong])}")  # fmt: skip
     arrays = files.read_npz(path / "arrays.npz") if (path / "arrays.npz").exists() else {}
     return Run(path, config, episodes, arrays)
+
+
+#: The JSON types of the entries of ``config.json`` (see :func:`run_config`), of its ``game``, and of an episode
+#: record, as :func:`_json_type` names them.
+_CONFIG_ENTRIES = {"network": ("a string",), "parts": ("an object",), "params": ("an object",), "game": ("an object",),
+                   "seed": ("an integer", "null"), "game_seed": ("an integer", "null"), "versions": ("an object",),
+                   "meta": ("an object",)}  # fmt: skip
+_GAME_ENTRIES = {"name": ("a string",), "env_id": ("a string",), "params": ("an object",)}
+_RECORD_ENTRIES = {"episode": ("an integer",), "phase": ("a string",)}
+#: The entries :class:`EpisodeMetrics` adds to a record: numbers (callbacks may add entries of any JSON type).
+_METRICS = ("total_reward", "network_reward", "steps", "spikes_per_tick", "firing_rate_hz", "events_per_tick",
+            "energy_per_decision_j", "ann_energy_per_decision_j", "wall_s")  # fmt: skip
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "an integer",
+               float: "a number", type(None): "null"}  # fmt: skip
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type of a value ``json.loads`` returned, as a phrase."""
+    return _JSON_TYPES[type(value)]
+
+
+def _is_number(value: Any) -> bool:
+    """A number as a record holds it: a JSON number, or the text of a non-finite one (see :func:`_plain`)."""
+    return _json_type(value) in ("an integer", "a number") or value in ("inf", "-inf", "nan")
+
+
+def _shown(value: Any) -> str:
+    """A value as an error shows it: its JSON type and a short repr."""
+    text = repr(value)
+    return f"{_json_type(value)} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _check_shape(path: Path, where: str, data: Any, entries: Mapping[str, tuple[str, ...]],
+                 required: bool = False) -> None:  # fmt: skip
+    """A CorruptFileError naming ``path`` and ``where`` in it (a prefix) unless ``data`` is a JSON object whose
+    ``entries`` have their JSON types (where present, or always when ``required``)."""
+    if not isinstance(data, dict):
+        raise files.CorruptFileError(f"{path}: {where}expected a JSON object; got {_shown(data)}")
+    for key, expected in entries.items():
+        if key not in data and required:
+            raise files.CorruptFileError(f"{path}: {where}{key!r} missing; expected {' or '.join(expected)}")
+        if key in data and _json_type(data[key]) not in expected:
+            raise files.CorruptFileError(f"{path}: {where}{key!r} expected {' or '.join(expected)}; "
+                                         f"got {_shown(data[key])}")  # fmt: skip
 
 
 def _progress_bar(total: int, progress: bool | None):

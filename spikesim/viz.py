@@ -22,6 +22,7 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from pathlib import Path
@@ -35,15 +36,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
-    "conditioning", "firing_rates", "fitness_per_generation", "game_trajectory", "learning_curve", "pattern_rates",
-    "plot_run", "read_generations", "rewarded_weight", "spike_activity_3d", "spike_raster", "synapse_traces",
-    "weight_histogram", "weight_histogram_end", "weight_matrix",
+    "PlotError", "conditioning", "firing_rates", "fitness_per_generation", "game_trajectory", "learning_curve",
+    "pattern_rates", "plot_run", "read_generations", "rewarded_weight", "spike_activity_3d", "spike_raster",
+    "synapse_traces", "weight_histogram", "weight_histogram_end", "weight_matrix",
 ]  # fmt: skip
 
 #: Steps of the last episode that :func:`plot_run` draws in its game trajectory.
 TRAJECTORY_STEPS = 200
 #: Colours of the three groups of neurons.
 GROUP_COLORS = {"inputs": "tab:gray", "body": "tab:blue", "outputs": "tab:red"}
+
+
+
+class PlotError(ValueError):
+    """A plot of a run directory that cannot be drawn from the values in its
+    files (the message names the directory and the plot; the cause is chained)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -445,6 +452,18 @@ def fitness_per_generation(
 
 
 # --------------------------------------------------------------------------- a run's set
+@contextlib.contextmanager
+def _drawing(run_dir: Path, name: str):
+    """Raise what fails on the values of ``run_dir``'s files as a :class:`PlotError` naming ``name``."""
+    try:
+        yield
+    except files.CorruptFileError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as error:
+        raise PlotError(f"{run_dir}: cannot draw {name} from the values in its files "
+                        f"({type(error).__name__}: {error})") from error  # fmt: skip
+
+
 def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | None" = None) -> list[Path]:
     """Write the plots of a run directory into ``out`` (default
     ``run_dir/plots``) and return their paths.
@@ -455,7 +474,8 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
     trajectory in the last :data:`TRAJECTORY_STEPS` steps of the last episode
     (observations, actions, rewards); with a search log
     (``generations.jsonl``), the fitness per generation (a search directory
-    needs no ``config.json``).
+    needs no ``config.json``). A plot that cannot be drawn from the values in
+    the files raises :class:`PlotError`.
     """
     run_dir = Path(run_dir)
     out = run_dir / "plots" if out is None else Path(out)
@@ -463,7 +483,8 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
 
     def save(name: str, draw: Any, *args: Any, **kwargs: Any) -> None:
         target = out / name
-        draw(*args, path=target, **kwargs)
+        with _drawing(run_dir, name):
+            draw(*args, path=target, **kwargs)
         paths.append(target)
 
     search = (run_dir / "generations.jsonl").is_file()
@@ -477,9 +498,10 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
             save("fitness.png", fitness_per_generation, run_dir, title=fitness_title)
             return paths
     run = _run(run_dir)
-    params = run.config.get("params", {})
-    n_inputs, n_outputs = int(params.get("n_inputs", 0)), int(params.get("n_outputs", 0))
-    dt = float(params.get("dt", 1.0))
+    with _drawing(run_dir, "its plots (config.json's n_inputs, n_outputs or dt)"):
+        params = run.config.get("params", {})
+        n_inputs, n_outputs = int(params.get("n_inputs", 0)), int(params.get("n_outputs", 0))
+        dt = float(params.get("dt", 1.0))
     save("learning_curve.png", learning_curve, run)
     logs = run.arrays.get("spike_logs")
     if logs is not None and logs.ndim == 3 and logs.shape[0] > 0:

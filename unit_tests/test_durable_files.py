@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spikesim import ConfigError, Network, cli, experiments, files, read_run, train
+from spikesim import Callback, ConfigError, Network, cli, experiments, files, read_run, train
 from spikesim.files import CorruptFileError
 from spikesim.meta import NQueens, evolve
 from spikesim.meta.backends import Evaluation
@@ -381,3 +382,123 @@ def test_the_examples_of_the_files_module_run():
     import doctest
 
     assert doctest.testmod(files).failed == 0
+
+
+# --------------------------------------------------------------------------- audit: D, G, H, I
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file under ``directory``: relative path -> bytes."""
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+EVOLVE_NETWORK = "spikesim.meta.metagames:EvolveNetwork"
+
+
+@pytest.mark.parametrize("metagame, message", [
+    ({"class": EVOLVE_NETWORK, "config": {"experiment": "nope"}}, "'experiment': no experiment named 'nope'"),
+    ({"class": EVOLVE_NETWORK, "config": {"seed": 0}}, "'config' has no 'experiment'"),
+    ({"class": EVOLVE_NETWORK, "config": {"experiment": "xor", "foo": 1}}, "unexpected keyword argument 'foo'"),
+    ({"class": EVOLVE_NETWORK, "config": [1]}, "'config' expected a JSON object of its arguments; got [1]"),
+    ({"class": "spikesim.meta.metagames:NQueens", "config": {"n_queens": "x"}}, "'n_queens' expects an integer"),
+])  # fmt: skip
+def test_resume_of_a_search_json_naming_a_metagame_that_cannot_be_built_exits_2_naming_it(tmp_path, metagame, message):
+    small_search(tmp_path / "s")
+    path = tmp_path / "s" / "search.json"
+    files.write_json(path, {**files.read_json(path), "metagame": metagame})
+    code, _, stderr = run_main("evolve", "--resume", str(tmp_path / "s"), "--backend", "serial", "--no-plot")
+    assert code == 2 and one_line(stderr).startswith(f"spikesim: error: evolve: {path}: ") and message in stderr
+
+
+def test_resume_of_a_search_json_naming_an_unknown_experiment_exits_2_naming_it(tmp_path):
+    small_search(tmp_path / "s")
+    path = tmp_path / "s" / "search.json"
+    files.write_json(path, {**files.read_json(path), "experiment": 3})
+    code, _, stderr = run_main("evolve", "--resume", str(tmp_path / "s"), "--backend", "serial", "--no-plot")
+    assert code == 2 and f"{path}: 'experiment': an experiment name is a string" in one_line(stderr)
+
+
+def test_overwrite_with_a_bad_value_keeps_the_old_run_and_replication(tmp_path):
+    out = tmp_path / "run"
+    assert run_main("run", "xor", *SHORT, "--out", str(out), "--no-plots")[0] == 0
+    before = snapshot(out)
+    code, _, stderr = run_main("run", "xor", *SHORT, "--out", str(out), "--overwrite", "--set", "tau_m=-5")
+    assert code == 2 and "'tau_m' expects a number in (0, inf); got -5" in one_line(stderr)
+    assert snapshot(out) == before
+    replication = tmp_path / "rep"
+    (replication / "runs" / "seed-0000").mkdir(parents=True)
+    files.write_json(replication / "summary.json", {"completed": 1})
+    files.write_json(replication / "runs" / "seed-0000" / "config.json", {"seed": 0})
+    before = snapshot(replication)
+    code, _, stderr = run_main("replicate", "xor", "--runs", "1", "--backend", "serial", "--out", str(replication),
+                               "--overwrite", "--set", "tau_m=-5", "--quiet")  # fmt: skip
+    assert code == 2 and "'tau_m' expects a number" in one_line(stderr)
+    assert snapshot(replication) == before
+
+
+def test_evolve_out_refuses_a_run_directory_and_names_resume_for_a_search(tmp_path):
+    out = tmp_path / "run"
+    assert run_main("run", "xor", *SHORT, "--out", str(out), "--no-plots")[0] == 0
+    before = snapshot(out)
+    code, _, stderr = run_main("evolve", "xor", "--out", str(out), "--backend", "serial", "--population", "2",
+                               "--generations", "1", "--no-plot")  # fmt: skip
+    assert code == 2 and f"{out} is not empty (it holds arrays.npz, config.json" in one_line(stderr)
+    assert "is not a search; choose a new --out" in stderr and snapshot(out) == before
+    small_search(tmp_path / "s")
+    code, _, stderr = run_main("evolve", "xor", "--out", str(tmp_path / "s"), "--backend", "serial", "--no-plot")
+    assert code == 2 and f"continue it with --resume {tmp_path / 's'} or choose a new --out" in one_line(stderr)
+    assert "resume=" not in stderr
+    with pytest.raises(FileExistsError, match=f"continue it with resume='{tmp_path / 's'}' or choose a new out"):
+        small_search(tmp_path / "s")
+
+
+def test_read_run_checks_the_shape_of_its_files_naming_the_entry(tmp_path):
+    out = tmp_path / "run"
+    train(xor_network(), experiments.get("xor").build(seed=1)[1], episodes=2, len_episode=2, out=out, progress=False)
+    config, episodes = (out / "config.json").read_text(), (out / "episodes.jsonl").read_text()
+    first = json.loads(episodes.splitlines()[0])
+    refusals = [
+        ("config.json", {**json.loads(config), "params": "x"}, "config.json: 'params' expected an object; got a str"),
+        ("config.json", {**json.loads(config), "game": {"name": 3}}, "config.json: 'game': 'name' expected a string"),
+        ("config.json", [1], "config.json: expected a JSON object; got an array [1]"),
+        ("episodes.jsonl", {**first, "episode": "x"}, "episodes.jsonl: record 1: 'episode' expected an integer"),
+        ("episodes.jsonl", {"phase": "train"}, "episodes.jsonl: record 1: 'episode' missing"),
+        ("episodes.jsonl", {**first, "steps": [1]}, "record 1: 'steps' expected a number; got an array [1]"),
+        ("episodes.jsonl", {**first, "total_reward": "a"}, "record 1: 'total_reward' expected a number; got a string"),
+    ]  # fmt: skip
+    for name, content, message in refusals:
+        (out / "config.json").write_text(config)
+        (out / "episodes.jsonl").write_text(episodes)
+        if name == "config.json":
+            files.write_json(out / name, content)
+        else:
+            files.write_json_lines(out / name, [content])
+        with pytest.raises(CorruptFileError, match=re.escape(message)):
+            read_run(out)
+        code, _, stderr = run_main("plot", str(out))
+        assert code == 2 and message in one_line(stderr) and str(out) in stderr
+
+
+def test_records_keep_what_callbacks_add(tmp_path):
+    class Notes(Callback):
+        def on_episode_end(self, network, game, record):
+            record["notes"] = {"actions": [0, 1]}
+
+    out = tmp_path / "run"
+    train(xor_network(), experiments.get("xor").build(seed=1)[1], episodes=2, len_episode=2, out=out, progress=False,
+          callbacks=[Notes()])  # fmt: skip
+    assert [r["notes"] for r in read_run(out).episodes] == [{"actions": [0, 1]}] * 2
+
+
+def test_plot_of_values_that_cannot_be_drawn_exits_2_naming_the_run_and_the_plot(tmp_path):
+    from spikesim import viz
+
+    out = tmp_path / "run"
+    assert run_main("run", "xor", *SHORT, "--out", str(out), "--no-plots")[0] == 0
+    config = files.read_json(out / "config.json")
+    files.write_json(out / "config.json", {**config, "params": {**config["params"], "n_inputs": -4}})
+    code, _, stderr = run_main("plot", str(out))
+    assert code == 2 and f"{out}: cannot draw spike_raster.png from the values in its files" in one_line(stderr)
+    with pytest.raises(viz.PlotError) as error:
+        viz.plot_run(out)
+    assert isinstance(error.value.__cause__, ValueError)  # the cause is chained, not hidden
+    code, _, stderr = run_main("plot", str(out / "config.json"))
+    assert code == 2 and one_line(stderr) == f"spikesim: error: {out / 'config.json'} is a file, not a run directory"
