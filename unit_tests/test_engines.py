@@ -86,3 +86,27 @@ def test_both_engines_agree_on_random_small_networks(neurons, synapses, data):
     a, b = compare_networks(make, [STATES[i] for i in ticks], rewards if network is RLNetwork else None)
     for x, y in zip(a.neurons.state, b.neurons.state):
         np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("synapses", [MSTDPET, MSTDP], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("gains", [(1.0, 1.0), (0.3, -1.0)])
+def test_both_engines_agree_on_the_actor_critic_with_fourier_features(synapses, gains):
+    from spikesim import ActorCriticNetwork
+    from spikesim.experiments.control import input_mask
+    from spikesim.inputs import FourierFeatures
+
+    def make(engine):
+        parts = {"inputs": FourierFeatures, "neurons": EscapeNoise, "weights": Random, "synapses": synapses,
+                 "readout": TopAction}  # fmt: skip
+        return ActorCriticNetwork(
+            parts=parts, engine=engine, seed=11, n_inputs=9, fourier_order=2, obs_low=[-1, -2], obs_high=[1, 2],
+            max_rate=0.5, n_neurons=6, n_critic=2, n_outputs=4, n_actions=2, processing_time=15,
+            matrix_mask=input_mask(9, 6), min_weight=-4.0, max_weight=4.0, bias=15.0, learning_rate=0.5,
+            actor_gain=gains[0], other_actions_gain=gains[1],
+        )  # fmt: skip
+
+    states = [np.array([0.1 * t - 0.5, 1.5 - 0.4 * t]) for t in range(6)]
+    a, b = compare_networks(make, states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])
+    assert not np.array_equal(a.w, make("numba").w)  # the TD errors moved the weights
+    a.eval(), b.eval()
+    assert [a.tick(s) for s in states] == [b.tick(s) for s in states]
