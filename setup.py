@@ -9,6 +9,7 @@ setup(
     python_requires=">=3.10",
     packages=[
         "spikesim",
+        "spikesim.commands",
         "spikesim.neurons",
         "spikesim.synapses",
         "spikesim.inputs",
@@ -35,7 +36,7 @@ setup(
     ],
     entry_points={"console_scripts": ["spikesim = spikesim.cli:main"]},
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2"],
         "bench": ["brian2>=2.5"],
     },
 )

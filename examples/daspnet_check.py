@@ -32,7 +32,7 @@ import numba as nb
 import numpy as np
 
 from spikesim import files
-from spikesim.cli import integer_at_least
+from spikesim.commands.common import integer_at_least
 from spikesim.experiments.izhikevich import distal_success, hold_measures
 
 from replication_report import DISTAL_HEADER, distal_row  # examples/, beside this script

@@ -30,7 +30,9 @@ MUTATION_SCALE = 0.1
 
 
 def plain(value: Any) -> Any:
-    """``value`` as a plain JSON value (NumPy scalars become Python ones)."""
+    """``value`` with NumPy scalars made Python ones: a gene's value as the
+    search compares and keeps it (records go through
+    :func:`spikesim.files.to_json`)."""
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -49,7 +49,9 @@ def genotype_key(genotype: Mapping[str, Any]) -> str:
 
 
 def json_fitness(fitness: float | None) -> float | None:
-    """A fitness as JSON: a failed evaluation's (``-inf``) becomes None."""
+    """A fitness in the search's files: a failed evaluation's (``-inf``: it has
+    none) is None, read back as the worst; a typed round-trip of the log and
+    checkpoint, unlike the records of :func:`spikesim.files.to_json`."""
     return None if fitness is None or not math.isfinite(fitness) else float(fitness)
 
 

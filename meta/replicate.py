@@ -22,13 +22,11 @@ removes the files of :data:`REPLICATION_FILES`. Interrupted (Ctrl-C), the
 replication writes the summary of the runs that finished and raises
 :class:`Interrupted`, which carries it.
 
-The command is ``spikesim replicate`` (:func:`add_parser`).
+The command is ``spikesim replicate`` (:mod:`spikesim.commands.replicate`).
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -36,7 +34,6 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from spikesim import files
-from spikesim.cli import CLIError, check_out, experiment_by_name, integer_at_least, parse_overrides
 from spikesim.meta.backends import Evaluation, make_backend
 from spikesim.params import ConfigError
 
@@ -102,21 +99,15 @@ class _Replica:
         return outcome.metric, bool(outcome.success), info
 
 
-def _json(value: Any) -> Any:
-    from spikesim.training import _plain
-
-    return _plain(value)
-
-
 def write_run(path: Path, info: Mapping[str, Any]) -> None:
     """A run directory (config.json, episodes.jsonl, arrays.npz) from a run's
     info, every file written atomically (episodes.jsonl last: a run directory
     with it is whole)."""
     path.mkdir(parents=True, exist_ok=True)
-    files.write_json(path / "config.json", _json(info["config"]))
+    files.write_json(path / "config.json", files.to_json(info["config"]))
     if info["arrays"]:
         files.write_npz(path / "arrays.npz", info["arrays"])
-    files.write_json_lines(path / "episodes.jsonl", [_json(r) for r in info["episodes"]])
+    files.write_json_lines(path / "episodes.jsonl", [files.to_json(r) for r in info["episodes"]])
 
 
 def replicate(
@@ -167,7 +158,7 @@ def replicate(
                 "address": address}  # fmt: skip
     if out is not None:
         files.prepare_directory(out, REPLICATION_FILES, overwrite)
-        files.write_json(out / "replication.json", _json(settings))
+        files.write_json(out / "replication.json", files.to_json(settings))
         files.write_text(out / "results.jsonl", "")
     records: list[dict] = []
     finished = [0]
@@ -186,7 +177,7 @@ def replicate(
                 write_run(out / "runs" / f"seed-{seed + rerun:04d}{'-frozen' if genotype['frozen'] else ''}", info)
         records.append(record)
         if out is not None:
-            files.append_json_line(out / "results.jsonl", _json(record))
+            files.append_json_line(out / "results.jsonl", files.to_json(record))
         if on_run is not None:
             on_run(finished[0], len(jobs), evaluation)
 
@@ -206,7 +197,7 @@ def replicate(
     summary.update(wall_s=time.perf_counter() - start, workers=used_workers, jobs=len(jobs), finished=len(records),
                    interrupted=interrupted)  # fmt: skip
     if out is not None:
-        files.write_json(out / "summary.json", _json(summary))
+        files.write_json(out / "summary.json", files.to_json(summary))
     if interrupted:
         raise Interrupted(summary)
     return summary
@@ -233,92 +224,3 @@ def summarize(records: list[dict], paper: float | None = None) -> dict:
     summary["paper_success_rate"] = paper
     summary["errors"] = sorted({r["error"] for r in records if "error" in r})
     return summary
-
-
-# --------------------------------------------------------------------------- command line
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``replicate`` subcommand to ``subparsers``."""
-    p = subparsers.add_parser(
-        "replicate", help="an experiment over many seeds, success rates with 95 %% intervals beside the paper's",
-        description="Run an experiment for seeds SEED..SEED+RUNS-1 in parallel (Ray, a local cluster by default; "
-        "--address or RAY_ADDRESS joins one). Experiments with frozen twins (florian-rate-xor, "
-        "florian-temporal-xor) run every seed twice: trained and frozen (same initial weights and inputs, "
-        "plasticity off). Prints the success rates with Wilson 95 % intervals beside the paper's; --out DIR "
-        "gets the run directories, results.jsonl and summary.json.",
-    )  # fmt: skip
-    p.add_argument("experiment", help="an experiment's name (see 'spikesim list')")
-    p.add_argument("--runs", type=integer_at_least(1), required=True, help="seeds to run")
-    p.add_argument("--seed", type=integer_at_least(0), default=0, help="the first seed (default 0)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter of every run (repeatable), e.g. rule=mstdp")  # fmt: skip
-    p.add_argument("--out", help="directory for the runs and summary.json (default: none written); it must be new "
-                   "or empty")  # fmt: skip
-    p.add_argument("--overwrite", action="store_true", help="replace the replication in a non-empty --out (its "
-                   "runs/, results.jsonl, summary.json...; a directory holding other files is refused)")  # fmt: skip
-    p.add_argument("--backend", choices=("ray", "serial"), default="ray", help="where runs execute (default ray)")
-    p.add_argument("--address", help="a Ray cluster to join (default: RAY_ADDRESS, else a new local cluster)")
-    p.add_argument("--workers", type=integer_at_least(1), help="Ray workers (default: the cluster's CPUs)")
-    p.add_argument("--arrays", action="store_true", help="also save every run's weights and spike logs")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.set_defaults(func=run_command)
-    return p
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """``spikesim replicate``."""
-    experiment = experiment_by_name(args.experiment)
-    overrides = parse_overrides(args.set, experiment.namespace())
-    if args.backend == "serial" and args.address:
-        raise CLIError("replicate: --address needs --backend ray")
-
-    def progress(done: int, total: int, evaluation: Evaluation) -> None:
-        if not args.quiet:
-            info = evaluation.info or {}
-            what = evaluation.error or f"seed {info.get('seed')}{' frozen' if info.get('frozen') else ''}: " \
-                f"{'success' if info.get('success') else 'failure'} ({evaluation.seconds:.1f} s)"
-            print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
-
-    if args.out:
-        check_out(args.out, REPLICATION_FILES, args.overwrite)
-    try:
-        summary = replicate(args.experiment, args.runs, args.seed, overrides, args.out, args.backend, args.address,
-                            args.workers, args.arrays, progress, overwrite=args.overwrite)  # fmt: skip
-    except Interrupted as stop:
-        print(report(stop.summary))
-        kept = f"; their summary: {Path(args.out) / 'summary.json'}" if args.out else ""
-        print(f"spikesim replicate: interrupted; {stop.summary['finished']} of {stop.summary['jobs']} runs "
-              f"finished{kept}", file=sys.stderr)  # fmt: skip
-        return 130
-    except ConnectionError as error:  # no Ray cluster at the address
-        raise CLIError(f"replicate: Ray: {error}") from None
-    print(report(summary))
-    if args.out:
-        print(f"runs and summary: {args.out}")
-    return 0
-
-
-def report(summary: Mapping[str, Any]) -> str:
-    """The summary as a few lines of text."""
-
-    def rate(prefix: str) -> str:
-        if summary.get(f"{prefix}success_rate") is None:
-            return "-"
-        lo, hi = summary[f"{prefix}ci95"]
-        return (f"{summary[f'{prefix}successes']}/{summary[f'{prefix}completed']} = "
-                f"{100 * summary[f'{prefix}success_rate']:.1f} % [95 % CI {100 * lo:.1f}, {100 * hi:.1f}]")  # fmt: skip
-
-    sets = ", ".join(f"{k}={v}" for k, v in summary["overrides"].items())
-    first, last = summary["seed"], summary["seed"] + summary["runs"] - 1
-    lines = [f"{summary['experiment']}{f' ({sets})' if sets else ''}: seeds {first}..{last}",
-             f"  trained:     {rate('')}"]  # fmt: skip
-    if summary.get("twin"):
-        lines.append(f"  frozen twin: {rate('frozen_')}")
-    paper = summary.get("paper_success_rate")
-    lines.append(f"  paper:       {'-' if paper is None else f'{100 * paper:.1f} %'}")
-    per_run = summary.get("wall_s_per_run")
-    lines.append(f"  wall: {summary['wall_s']:.1f} s on {summary['workers']} worker(s)"
-                 + (f", {per_run:.2f} s per trained run" if per_run is not None else ""))  # fmt: skip
-    failed = summary.get("failed", 0) + (summary.get("frozen_failed") or 0)
-    if failed:
-        lines.append(f"  failed runs: {failed} ({'; '.join(summary['errors'])})")
-    return "\n".join(lines)

@@ -8,8 +8,6 @@ on Ray, and its metric recorded; with ``out=`` each point is one line of
 from __future__ import annotations
 
 import itertools
-import json
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -144,17 +142,7 @@ class Series:
             out.mkdir(parents=True, exist_ok=True)
             settings = {"experiment": self.experiment.name, "grid": self.grid, "reruns": self.reruns,
                         "seed": self.seed, "overrides": self.overrides, "schedule": self.schedule}  # fmt: skip
-            files.write_text(out / "series.json", json.dumps(settings, indent=1, default=_json_default))
-            lines = "".join(json.dumps(record, default=_json_default) + "\n" for record in records)
-            files.write_text(out / "series.jsonl", lines)
+            files.write_json(out / "series.json", files.to_json(settings))
+            files.write_json_lines(out / "series.jsonl", [files.to_json(record) for record in records])
         return records
 
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return repr(value)

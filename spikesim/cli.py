@@ -8,7 +8,7 @@
                                             train, write a run directory and its plots
     spikesim run gym:CartPole-v1            play any registered gymnasium environment
     spikesim plot runs/xor-20250101-120000  the plots of a run directory
-    spikesim evolve ...                     a genetic search (spikesim.meta), when installed
+    spikesim evolve ...                     a genetic search (spikesim.meta)
     spikesim replicate florian-rate-xor --runs 200 --set rule=mstdp --out runs/rate-mstdp
                                             many seeds in parallel, success rates beside the paper's
 
@@ -20,8 +20,9 @@ command line, configuration or file (a missing or damaged run directory, an
 ``--out`` that is not empty, unreachable ``--address``), 130 interrupted
 (Ctrl-C; what finished is kept), 1 standard output closed by its reader.
 
-This is the top layer: it may use everything, and it is the only code of
-the package that prints.
+This is the top layer, with :mod:`spikesim.commands` (the helpers the
+subcommands share, ``evolve`` and ``replicate``): it may use everything,
+and it is the only code of the package that prints.
 """
 from __future__ import annotations
 
@@ -29,40 +30,20 @@ import argparse
 import importlib
 import importlib.util
 import io
-import json
 import math
 import numbers
 import os
 import re
 import sys
-import time
 from pathlib import Path
-from typing import Any, Mapping, NoReturn, Sequence
+from typing import Any, Sequence
 
+from spikesim.commands import evolve, replicate
+from spikesim.commands.common import PROG, CLIError, Parser, check_out, common_options, default_out
+from spikesim.commands.common import experiment_by_name, file_error_message, integer_at_least, parse_overrides
 from spikesim.files import CorruptFileError
 
-__all__ = [
-    "CLIError", "build_parser", "experiment_by_name", "experiment_values", "keys_table", "main", "parse_overrides",
-]  # fmt: skip
-
-PROG = "spikesim"
-
-
-class CLIError(Exception):
-    """A failure the command reports in one line (no traceback)."""
-
-    def __init__(self, message: str, code: int = 2, prog: str = PROG) -> None:
-        super().__init__(message)
-        self.code = code
-        self.prog = prog
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (raised as
-    :class:`CLIError`, printed by :func:`main`)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise CLIError(f"{message} (see '{self.prog} --help')", prog=self.prog)
+__all__ = ["build_parser", "experiment_values", "keys_table", "main"]
 
 
 # --------------------------------------------------------------------------- entry point
@@ -73,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser(argv)
+        parser = build_parser()
         try:
             args = parser.parse_args(argv)
         except SystemExit as exit:  # --help, --version
@@ -103,41 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def file_error_message(error: BaseException) -> str:
-    """One line for a file error: ``FILE: what`` (an OSError's file name and
-    reason rather than its ``[Errno N]`` form)."""
-    if isinstance(error, OSError) and error.filename is not None and error.strerror:
-        return f"{error.filename}: {error.strerror}"
-    return str(error) or type(error).__name__
-
-
-def check_out(out: str | os.PathLike, own: Sequence[str], overwrite: bool) -> Path:
-    """``--out`` checked before the command writes it
-    (:func:`spikesim.files.prepare_directory` with ``check``): a directory
-    that is not empty is refused naming ``--overwrite``, a file or an
-    unwritable place too, as a one-line :class:`CLIError` (exit 2). Nothing
-    is removed: with ``--overwrite`` the command clears spikesim's files in
-    it once its values are valid."""
-    from spikesim.files import prepare_directory
-
-    try:
-        return prepare_directory(out, own, overwrite, option="--overwrite", check=True)
-    except OSError as error:
-        raise CLIError(f"--out {out}: {file_error_message(error)}") from None
-
-
 def _fail(prog: str, message: str) -> None:
     one_line = re.sub(r"\s*\n\s*", " ", message.strip())
     print(f"{prog}: error: {one_line}", file=sys.stderr)
 
 
-def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The command's parser. ``evolve`` comes from ``spikesim.meta.cli``
-    (its ``add_parser(subparsers)`` adds the subcommand and sets ``func``),
-    imported only when ``argv`` asks for it."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command's parser; ``evolve`` and ``replicate`` come from
+    :mod:`spikesim.commands` (their ``add_parser(subparsers)`` adds the
+    subcommand and sets ``func``)."""
     import spikesim
 
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description="spikesim: spiking neural networks for reinforcement learning. "
         "Run ready-made experiments, list their parameters, plot their runs.",
@@ -160,17 +118,18 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         "run", help="train an experiment and write a run directory with plots",
         description="Train an experiment, print its metric and whether it reached its target, and write "
         "a run directory (config.json, episodes.jsonl, arrays.npz, summary.json, plots/).",
+        parents=[common_options(
+            seed="seed of the network and the game",
+            set="override a parameter (repeatable); VALUE is read as JSON when it parses, else as a string; "
+            "a callable as module:name",
+            out="the run directory, new or empty (default: runs/EXPERIMENT-YYYYmmdd-HHMMSS)",
+            engine="the engine (the 'engine' key)",
+        )],
     )  # fmt: skip
     p.add_argument("experiment", help="an experiment's name (see 'spikesim list') or gym:ENV_ID")
     p.add_argument("--episodes", type=integer_at_least(0), help="training episodes (default: the experiment's)")
     p.add_argument("--eval-episodes", type=integer_at_least(0), help="evaluation episodes (default: the experiment's)")
     p.add_argument("--len-episode", type=integer_at_least(1), help="game steps per episode at most (default: the experiment's)")
-    p.add_argument("--seed", type=integer_at_least(0), help="seed of the network and the game")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter (repeatable); VALUE is read as JSON when it parses, "
-                   "else as a string; a callable as module:name")  # fmt: skip
-    p.add_argument("--engine", choices=("numba", "numpy"), help="the engine (the 'engine' key)")
-    p.add_argument("--out", help="the run directory, new or empty (default: runs/EXPERIMENT-YYYYmmdd-HHMMSS)")
     p.add_argument("--overwrite", action="store_true", help="replace the run in a non-empty --out (its config.json, "
                    "episodes.jsonl, arrays.npz, summary.json, plots/; a directory holding other files is refused)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -188,128 +147,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--out", help="where to write the plots (default: RUN_DIR/plots)")
     p.set_defaults(func=_cmd_plot)
 
-    command = next((a for a in argv if not a.startswith("-")), None)
-    meta_cli = _meta_cli() if command == "evolve" else None
-    if meta_cli is not None:
-        meta_cli.add_parser(sub)
-    else:
-        p = sub.add_parser(
-            "evolve", help="a genetic search over an experiment's parameters (spikesim.meta)", add_help=False
-        )  # fmt: skip
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=_cmd_evolve_missing)
-    if command == "replicate":
-        importlib.import_module("spikesim.meta.replicate").add_parser(sub)
-    else:
-        sub.add_parser("replicate", help="an experiment over many seeds: success rates with 95 %% intervals "
-                       "beside the paper's (spikesim.meta.replicate)", add_help=False)  # fmt: skip
+    evolve.add_parser(sub)
+    replicate.add_parser(sub)
     return parser
-
-
-def _meta_cli() -> Any:
-    """``spikesim.meta.cli`` when it exists and has ``add_parser``, else None."""
-    if importlib.util.find_spec("spikesim.meta.cli") is None:
-        return None
-    module = importlib.import_module("spikesim.meta.cli")
-    return module if callable(getattr(module, "add_parser", None)) else None
-
-
-def integer_at_least(low: int):
-    """An argparse type: an integer, at least ``low``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}; got {value}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
-
-
-# --------------------------------------------------------------------------- experiments
-def experiment_by_name(name: str, typed: bool = True) -> Any:
-    """The experiment called ``name``; ``gym:ENV_ID`` builds one for a
-    gymnasium environment (``spikesim.experiments.gym.experiment_for``).
-    An unknown name raises :class:`CLIError` naming the closest ones.
-    A name the user ``typed`` may be ``gym:mymodule:Env-v0`` (gymnasium
-    imports ``mymodule``); one read from a file (``typed=False``) may not."""
-    from spikesim import experiments
-
-    if not isinstance(name, str):
-        raise CLIError(f"an experiment name is a string (see 'spikesim list'); got {name!r}")
-    if name.startswith("gym:"):
-        env_id = name[len("gym:"):]
-        if not env_id:
-            raise CLIError("gym: expects an environment id, e.g. gym:CartPole-v1")
-        if importlib.util.find_spec("spikesim.experiments.gym") is None:
-            raise CLIError(f"{name}: gymnasium experiments are not available (no module spikesim.experiments.gym)")
-        import gymnasium
-
-        module = importlib.import_module("spikesim.experiments.gym")
-        try:
-            return module.experiment_for(env_id, trusted=typed)
-        except (KeyError, gymnasium.error.Error) as error:
-            raise CLIError(f"{name}: {_message(error)}") from None
-    try:
-        return experiments.get(name)
-    except KeyError as error:
-        raise CLIError(f"{_message(error)} (or gym:ENV_ID for a gymnasium environment)") from None
-
-
-def _message(error: BaseException) -> str:
-    """An exception's message (a KeyError's without the quotes str() adds)."""
-    if isinstance(error, KeyError) and len(error.args) == 1:
-        return str(error.args[0])
-    return str(error) or type(error).__name__
-
-
-def parse_overrides(items: Sequence[str], namespace: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """``--set`` items ``KEY=VALUE`` as a dict. A value is read as JSON when
-    it parses (``0.1``, ``true``, ``[0, 0.04]``, ``null``), ``inf`` and
-    ``-inf`` as floats, otherwise as a string (``AND``). With ``namespace``
-    (name -> (Param, owner)), a string ``module:name`` (as ``config.json``
-    writes callables) given to a parameter of type ``callable`` is imported,
-    and to one of type ``any`` when it names a function. The command line is
-    the user's own: any importable function is trusted (see
-    :func:`spikesim.names.resolve`); one that does not exist is a ConfigError.
-
-    >>> parse_overrides(["learning_rate=0.1", "preset=AND", "state_rate_map=[0, 0.04]"])
-    {'learning_rate': 0.1, 'preset': 'AND', 'state_rate_map': [0, 0.04]}
-    """
-    from spikesim import names
-    from spikesim.params import ConfigError
-
-    overrides: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise CLIError(f"--set expects KEY=VALUE; got {item!r}")
-        value = _value(text)
-        kind = namespace[key][0].type if namespace is not None and key in namespace else None
-        if kind in ("callable", "any") and isinstance(value, str) and names.PATTERN.match(value):
-            try:
-                value = names.resolve(value, "callable", what=f"--set {key}", trusted=True)
-            except ConfigError:
-                if kind == "callable":
-                    raise
-        overrides[key] = value
-    return overrides
-
-
-def _value(text: str) -> Any:
-    text = text.strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    if text.lower() in ("inf", "+inf", "infinity", "-inf", "-infinity"):
-        return float(text)
-    return text
 
 
 # --------------------------------------------------------------------------- commands
@@ -413,21 +253,9 @@ def _cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_out(name: str, prefix: str = "") -> Path:
-    """``runs/PREFIXNAME-YYYYmmdd-HHMMSS`` (NAME reduced to file-name
-    characters), with ``-2``, ``-3``, ... appended if it exists already."""
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
-    base = Path("runs") / f"{prefix}{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out, number = base, 1
-    while out.exists():
-        number += 1
-        out = base.with_name(f"{base.name}-{number}")
-    return out
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     experiment = experiment_by_name(args.experiment)
-    overrides = parse_overrides(args.set, experiment.namespace())
+    overrides = parse_overrides(args.set or [], experiment.namespace())
     if args.engine is not None:
         overrides["engine"] = args.engine
     experiment.split(overrides)  # unknown keys fail before anything is written
@@ -476,6 +304,3 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         print(path)
     return 0
 
-
-def _cmd_evolve_missing(args: argparse.Namespace) -> int:
-    raise CLIError("evolve: the search is not available (no module spikesim.meta.cli with add_parser)")

@@ -12,6 +12,8 @@ Every file spikesim writes goes through here:
   :func:`read_json_lines` keeps every whole line and skips a cut last line
   (a kill while appending); :func:`repair_json_lines` truncates that tail so
   appending can go on.
+- :func:`to_json` makes a value JSON-able for a record (run directories,
+  replications, series), with one policy for non-finite floats.
 - :func:`read_json` and :func:`read_npz` raise :class:`CorruptFileError`
   (a ValueError) naming the file, instead of JSONDecodeError or BadZipFile.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import secrets
 import shutil
@@ -111,6 +114,36 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     """Replace ``path`` with ``text`` atomically (UTF-8)."""
     with atomic_open(path) as f:
         f.write(text)
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-able form of a parameter value or a record entry, for a file
+    (lossy: :meth:`spikesim.network.Network.save` keeps types its own way).
+    Non-finite floats become the strings ``"inf"``, ``"-inf"``, ``"nan"``
+    (strict JSON has no such numbers; ``read_run`` accepts them), NumPy
+    scalars Python ones, arrays lists (a summary text beyond 10 000 items),
+    mappings objects with string keys, tuples lists, callables
+    ``"module:qualname"``, anything else its repr.
+
+    >>> to_json({"tau": np.float32(2.5), "limit": float("inf"), 3: (1, np.int64(2))})
+    {'tau': 2.5, 'limit': 'inf', '3': [1, 2]}
+    """
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist()) if value.size <= 10_000 else f"<array {value.shape} {value.dtype}>"
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if callable(value):
+        return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
+    return repr(value)
 
 
 def write_json(path: str | os.PathLike, data: Any, indent: int | None = 1) -> None:

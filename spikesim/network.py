@@ -734,6 +734,9 @@ def _checked_graph(graph: Graph, shape: tuple[int, int], npz: Path) -> Graph:
 
 
 def _to_json(value: Any, key: str) -> Any:
+    """A parameter value in :meth:`Network.save`'s typed round-trip format
+    (tuples, dicts, arrays and callables tagged, read back by
+    :func:`_from_json`); records use the lossy :func:`spikesim.files.to_json`."""
     if callable(value):
         reference = _reference(value)
         if "<" in reference or value.__module__ == "__main__":

@@ -1,12 +1,13 @@
 """The base of every part: declared parameters, state apart, a step in two engines."""
 from __future__ import annotations
 
+import inspect
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
-from spikesim.params import ConfigError, Param, params_of, resolve
+from spikesim.params import REQUIRED, ConfigError, Param, params_of, resolve
 
 
 class Part:
@@ -46,6 +47,7 @@ class Part:
         super().__init_subclass__(**kwargs)
         if "run_checks" in cls.__dict__:
             raise TypeError(f"{cls.__name__}: override check(), not run_checks() (it runs every class's check)")
+        cls.__signature__ = _signature(cls)
 
     def check(self) -> None:
         """This class's own checks that involve several parameters (shapes,
@@ -145,3 +147,12 @@ def per_neuron(part: Part, key: str, n: int) -> np.ndarray:
     if value.shape != (n,):
         raise part.error(key, f"a number or an array of shape ({n},)", f"shape {value.shape}")
     return value.copy()
+
+
+def _signature(cls: type) -> inspect.Signature:
+    """``cls(rng=None, *, KEY=DEFAULT, ...)`` from its declared parameters
+    (required ones without a default), for ``help()``, IDEs and ``inspect``."""
+    keys = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY,
+                              default=inspect.Parameter.empty if p.default is REQUIRED else p.default)
+            for p in params_of(cls)]  # fmt: skip
+    return inspect.Signature([inspect.Parameter("rng", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None), *keys])

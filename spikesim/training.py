@@ -280,7 +280,7 @@ def train(
             if save_arrays:
                 logs.append(network.spike_log.copy())
             if run_dir is not None:
-                files.append_json_line(run_dir / "episodes.jsonl", _plain(record))
+                files.append_json_line(run_dir / "episodes.jsonl", files.to_json(record))
             if bar is not None:
                 bar.set_postfix(phase=phase, reward=f"{record['total_reward']:.3g}")
                 bar.update(1)
@@ -306,17 +306,17 @@ def run_config(network: Any, game: Any, seed: int, meta: Mapping[str, Any] | Non
     return {
         "network": type(network).__name__,
         "parts": {family: type(part).__name__ for family, part in network._named_parts().items()},
-        "params": {k: _plain(v) for k, v in network.config.items()},
+        "params": {k: files.to_json(v) for k, v in network.config.items()},
         "game": {"name": getattr(getattr(game, "spec", None), "id", None) or type(game).__name__,
                  **({"env_id": env_id} if env_id is not None else {}),
-                 "params": {k: _plain(v) for k, v in game_params.items()}},  # fmt: skip
+                 "params": {k: files.to_json(v) for k, v in game_params.items()}},  # fmt: skip
         "seed": network.seed,
         "game_seed": seed,
         "versions": {
             "spikesim": spikesim.__version__, "numpy": np.__version__, "numba": numba.__version__,
             "python": platform.python_version(),
         },  # fmt: skip
-        **({"meta": {k: _plain(v) for k, v in meta.items()}} if meta else {}),
+        **({"meta": {k: files.to_json(v) for k, v in meta.items()}} if meta else {}),
     }
 
 
@@ -379,7 +379,7 @@ def _json_type(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    """A number as a record holds it: a JSON number, or the text of a non-finite one (see :func:`_plain`)."""
+    """A number as a record holds it: a JSON number, or the text of a non-finite one (see :func:`spikesim.files.to_json`)."""
     return _json_type(value) in ("an integer", "a number") or value in ("inf", "-inf", "nan")
 
 
@@ -411,23 +411,3 @@ def _progress_bar(total: int, progress: bool | None):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="episode", desc="spikesim", file=sys.stderr)
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-able form of a parameter value or a record entry."""
-    if isinstance(value, (bool, str)) or value is None:
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist() if value.size <= 10_000 else f"<array {value.shape} {value.dtype}>"
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if callable(value):
-        return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
-    return repr(value)

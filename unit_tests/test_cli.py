@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from spikesim import cli, experiments, read_run
+from spikesim.commands import common
 from spikesim.experiments.registry import Experiment
 
 #: A short schedule of the xor experiment: 3 episodes of 5 ticks of 20 ms.
@@ -92,8 +93,8 @@ def test_run_default_directory_is_named_after_the_experiment_and_time(tmp_path, 
     (directory,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"xor-\d{8}-\d{6}", directory.name)
     assert f"run directory: {directory.relative_to(tmp_path)} (seed 1)" in stdout
-    assert cli.default_out("gym:CartPole-v1").name.startswith("gym-CartPole-v1-")
-    assert cli.default_out("xor", prefix="evolve-").name.startswith("evolve-xor-")
+    assert common.default_out("gym:CartPole-v1").name.startswith("gym-CartPole-v1-")
+    assert common.default_out("xor", prefix="evolve-").name.startswith("evolve-xor-")
 
 
 def test_interrupted_run_exits_130_and_names_the_directory(tmp_path, monkeypatch):
@@ -201,17 +202,17 @@ def test_plot_of_a_directory_that_is_not_a_run(tmp_path):
 
 
 def test_experiment_by_name_finds_registered_and_gym_experiments():
-    assert cli.experiment_by_name("xor") is experiments.get("xor")
-    assert cli.experiment_by_name("xor").build()[0].seed == 1  # the experiment's own seed
-    assert cli.experiment_by_name("gym:FrozenLake-v1").name == "gym:FrozenLake-v1"
-    with pytest.raises(cli.CLIError, match="no experiment named 'xr'; did you mean 'xor'"):
-        cli.experiment_by_name("xr")
+    assert common.experiment_by_name("xor") is experiments.get("xor")
+    assert common.experiment_by_name("xor").build()[0].seed == 1  # the experiment's own seed
+    assert common.experiment_by_name("gym:FrozenLake-v1").name == "gym:FrozenLake-v1"
+    with pytest.raises(common.CLIError, match="no experiment named 'xr'; did you mean 'xor'"):
+        common.experiment_by_name("xr")
 
 
 # --------------------------------------------------------------------------- overrides
 def test_overrides_parse_json_else_strings_and_import_callables():
     namespace = experiments.get("xor").namespace()
-    got = cli.parse_overrides(
+    got = common.parse_overrides(
         ["learning_rate=0.1", "preset=AND", "state_rate_map=[0, 0.04]", "initial_mv=uniform", "seed=null",
          "max_weight=inf", "storage=\"dense\"", "expected_value=spikesim.games.logic:logic_or",
          "matrix=spikesim.experiments.xor:feed_forward", "action_threshold=mean"],
@@ -223,37 +224,19 @@ def test_overrides_parse_json_else_strings_and_import_callables():
     assert got == {"learning_rate": 0.1, "preset": "AND", "state_rate_map": [0, 0.04], "initial_mv": "uniform",
                    "seed": None, "max_weight": float("inf"), "storage": "dense", "expected_value": logic_or,
                    "matrix": feed_forward, "action_threshold": "mean"}  # fmt: skip
-    assert cli.parse_overrides(["a=b=c"]) == {"a": "b=c"}  # split at the first '='
-    result = doctest.testmod(cli)
+    assert common.parse_overrides(["a=b=c"]) == {"a": "b=c"}  # split at the first '='
+    result = doctest.testmod(common)
     assert result.attempted > 0 and result.failed == 0
 
 
 # --------------------------------------------------------------------------- evolve and gym
-def test_evolve_comes_from_meta_cli_when_asked(monkeypatch):
-    calls = []
-
-    def add_parser(subparsers):
-        p = subparsers.add_parser("evolve")
-        p.add_argument("experiment")
-        p.add_argument("--generations", type=int)
-        p.set_defaults(func=lambda args: calls.append((args.experiment, args.generations)) or 0)
-
-    module = types.ModuleType("spikesim.meta.cli")
-    module.__spec__ = importlib.machinery.ModuleSpec("spikesim.meta.cli", None)
-    module.add_parser = add_parser
-    monkeypatch.setitem(sys.modules, "spikesim.meta.cli", module)
-    assert run_main("evolve", "xor", "--generations", "3")[0] == 0
-    assert calls == [("xor", 3)]
+def test_evolve_errors_are_one_line_and_other_commands_leave_meta_unimported():
     code, _, stderr = run_main("evolve", "xor", "--generations", "many")
     assert code == 2 and stderr.startswith("spikesim evolve: error: argument --generations") and stderr.count("\n") == 1
-    calls.clear()
-    assert run_main("list")[0] == 0 and calls == []
-
-
-def test_evolve_without_meta_cli_is_one_line(monkeypatch):
-    monkeypatch.setattr(cli, "_meta_cli", lambda: None)
-    code, _, stderr = run_main("evolve", "xor")
-    assert code == 2 and stderr == "spikesim: error: evolve: the search is not available (no module spikesim.meta.cli with add_parser)\n"
+    script = ("import sys; from spikesim.cli import main; main(['list']); "
+              "print(sorted(m for m in sys.modules if m.startswith('spikesim.meta')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 def test_gym_experiments_come_from_experiments_gym(monkeypatch):

@@ -112,3 +112,17 @@ def test_describe_shows_type_default_range_owner_and_doc():
 def test_bad_declarations_fail_early():
     with pytest.raises(ValueError, match="type must be one of"):
         Param("x", "double", 1.0, "x")
+
+
+def test_parts_show_their_declared_parameters_as_their_signature():
+    import inspect
+
+    from spikesim.neurons import LIF
+    from spikesim.params import REQUIRED, params_of
+
+    signature = inspect.signature(LIF)
+    declared = {p.name: p for p in params_of(LIF)}
+    assert signature.parameters["tau_m"].default == declared["tau_m"].default
+    assert all(signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY for name in declared)
+    assert all((signature.parameters[n].default is inspect.Parameter.empty) == (p.default is REQUIRED)
+               for n, p in declared.items())  # fmt: skip

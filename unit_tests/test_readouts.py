@@ -49,17 +49,14 @@ def test_threshold_errors():
 
 
 def test_threshold_works_before_reset_as_its_example_shows():
-    # BUG (spikesim/readouts/threshold.py): the running mean is created only by
-    # reset(), so a Threshold used as in its docstring example raises
-    # AttributeError: 'Threshold' has no attribute '_rate_sum'.
+    # the running mean exists from construction: no reset() is needed first
     readout = Threshold(n_outputs=1, action_threshold=0.5)
     assert readout(np.array([[True], [True], [False]])) == 1
 
 
 def test_threshold_mean_survives_save_and_load(tmp_path):
-    # BUG (spikesim/readouts/threshold.py): the running mean of "mean" lives in
-    # plain attributes (_rate_sum, _ticks), not in ``state``, so Network.save
-    # drops it and a loaded network compares with a threshold of 0 again.
+    # the running mean of "mean" is part of the readout's state: a loaded
+    # network compares with the mean so far, as the saved one does
     from xor_network import STATES, XORNetwork
 
     from spikesim import Network

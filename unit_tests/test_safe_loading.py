@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from spikesim import ConfigError, Network, engine, experiments, names
-from spikesim.cli import main, parse_overrides
+from spikesim.cli import main
+from spikesim.commands.common import parse_overrides
 from spikesim.families import Modifier, Synapses
 from spikesim.meta import NQueens, evolve
 from spikesim.meta.metagames import MetaGame, from_description

@@ -8,7 +8,7 @@
     spikesim evolve xor --address ray://head:10001 ...       # on a cluster (or RAY_ADDRESS=...)
 
 :func:`add_parser` adds the subcommand to the ``spikesim`` parser
-(``spikesim.cli`` calls it).
+(``spikesim.cli`` calls it); the search itself is :func:`spikesim.meta.evolve`.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from spikesim import files
-from spikesim.cli import CLIError, default_out, experiment_by_name as _experiment, file_error_message
-from spikesim.cli import integer_at_least, parse_overrides
+from spikesim.commands.common import CLIError, common_options, default_out, experiment_by_name as _experiment
+from spikesim.commands.common import file_error_message, integer_at_least, parse_overrides
 
 #: Options that set what is searched: a resumed search keeps its own.
 _SEARCH_OPTIONS = ("param", "set", "population", "seed", "reruns", "target", "episodes", "len_episode",
@@ -40,6 +40,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog="Constraints (--param NAME=SPEC): LOW:HIGH (integers if both are, else real numbers), "
         "log:LOW:HIGH (log scale), A,B,C (choices); NAME alone uses the declared range of the parameter "
         "(it must be finite).",
+        parents=[common_options(
+            seed="seed of the search and of the runs (default 0)",
+            set="a fixed parameter of every run (repeatable; VALUE read as JSON when it parses)",
+            out="the search directory, new or empty (default: runs/evolve-EXPERIMENT-YYYYmmdd-HHMMSS)",
+        )],
     )  # fmt: skip
     p.add_argument("experiment", nargs="?", help="an experiment's name (see 'spikesim list'); optional with --resume")
     p.add_argument("--param", action="append", default=None, metavar="NAME[=SPEC]",
@@ -48,11 +53,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--population", type=integer_at_least(1), help="genotypes per generation (default 16)")
     p.add_argument("--generations", type=integer_at_least(1), help="generations to run (default 10); with --resume the "
                    "new total")  # fmt: skip
-    p.add_argument("--seed", type=integer_at_least(0), help="seed of the search and of the runs (default 0)")
     p.add_argument("--reruns", type=integer_at_least(1), help="runs per genotype, seeds SEED..SEED+RERUNS-1, averaged")
     p.add_argument("--target", type=float, help="stop when the best fitness reaches it")
-    p.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
-                   help="a fixed parameter of every run (repeatable; VALUE read as JSON when it parses)")  # fmt: skip
     p.add_argument("--episodes", type=integer_at_least(0), help="training episodes per run (default: the experiment's)")
     p.add_argument("--len-episode", type=integer_at_least(1), help="game steps per episode (default: the experiment's)")
     p.add_argument("--eval-episodes", type=integer_at_least(0), help="evaluation episodes (default: the experiment's)")
@@ -60,7 +62,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--address", help="a Ray cluster to join, e.g. auto or ray://HEAD:10001 (default: RAY_ADDRESS, "
                    "else a new local cluster)")  # fmt: skip
     p.add_argument("--workers", type=integer_at_least(1), help="Ray workers (default: the cluster's CPUs)")
-    p.add_argument("--out", help="the search directory, new or empty (default: runs/evolve-EXPERIMENT-YYYYmmdd-HHMMSS)")
     p.add_argument("--resume", metavar="DIR", help="continue the search in DIR from its last finished generation")
     g = p.add_argument_group("population (Spikey's names)", "rates not given share what the given ones leave, "
                              "in the proportions of their defaults")
