@@ -38,5 +38,6 @@ setup(
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2"],
         "bench": ["brian2>=2.5"],
+        "docs": ["mkdocs>=1.6,<2"],
     },
 )

@@ -12,8 +12,8 @@ C++ standalone and cython runtime (in its own environment, made by
 bench/peers/brian2_env.py), and a line per Brian2 mode gives the ratio
 ``brian2 run_s / spikesim run_s`` (and the same of CPU seconds, which other
 processes on the machine disturb less). ``--table FILE`` writes the results as a
-Markdown table. Definitions: ../shared/WORKLOADS.md (W1, W2) and
-../shared/REPLICATION.md (W3, the Izhikevich network); W3 runs ``--duration``
+Markdown table. Definitions: docs/benchmarks.md (W1, W2, and W3, the
+Izhikevich network); W3 runs ``--duration``
 simulated seconds (60 by default) and reports the projected hour.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""spikesim on the benchmark workloads W1, W2 and W3 (../shared/WORKLOADS.md).
+"""spikesim on the benchmark workloads W1, W2 and W3 (docs/benchmarks.md).
 
     python bench/workloads.py W1 [--ticks 100] [--repeats 3]
     python bench/workloads.py W2 --n 100000 [--repeats 3]

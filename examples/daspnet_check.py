@@ -11,7 +11,7 @@ outside spikesim, with daspnet.m's choices where spikesim's preset differs:
   update step reaches the weights at the next update;
 - rewards due in the same millisecond give one pulse.
 
-Everything else is the preset's (../shared/REPLICATION.md): 800 + 200
+Everything else is the preset's (docs/replications.md): 800 + 200
 neurons, 100 synapses each, 1 ms delay, noise ``13 (U - 0.5)``, STDP trace
 0.1 decaying x0.95 per ms, LTP ``c += x_pre(t - 1)`` when the target fires,
 LTD ``c -= 1.5 x_post`` when the spike arrives, every 10 ms

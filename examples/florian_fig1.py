@@ -1,6 +1,6 @@
 """Florian (2007) Fig. 1: one synapse under MSTDP and MSTDPET.
 
-The toy protocol of ../shared/REPLICATION.md (Florian's own spike times are
+The toy protocol of docs/replications.md (Florian's own spike times are
 not known): presynaptic spikes at 5, 80, 115 and 135 ms, postsynaptic ones
 at 10, 70, 110 and 140 ms, initial weight 0.2 mV, gamma 0.2 mV, reward +1
 until 100 ms and -1 after, 200 ms. Writes the traces, eligibility, reward

@@ -369,7 +369,7 @@ class SpikeTimes(Inputs):
         self.state = StaticState(np.zeros((1, self.n_inputs), dtype=np.bool_))
 
 
-#: The toy protocol of REPLICATION.md (Florian's own spike times are not known).
+#: The toy protocol of docs/replications.md (Florian's own spike times are not known).
 FIG1_PRE = (5, 80, 115, 135)
 FIG1_POST = (10, 70, 110, 140)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 DEFAULT_VENV = BENCH / ".venv-brian2"
-# Brian2 2.9.0 is the release the WORKLOADS.md figures were measured with (and the
+# Brian2 2.9.0 is the release the reference figures of W1 and W2 were measured with (and the
 # newest on the registry here). Cython and setuptools are what the cython runtime
 # and the C++ standalone build need at run time.
 REQUIREMENTS = ("brian2==2.9.0", "numpy>=1.26,<2.4", "cython>=3.0", "setuptools", "sympy", "jinja2", "pyparsing")

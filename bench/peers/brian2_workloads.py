@@ -6,8 +6,8 @@
     $PY bench/peers/brian2_workloads.py W3 --mode cpp_standalone [--duration 60]
 
 Prints one JSON line per measurement (one per invocation). Definitions:
-W1 and W2 as in shared/WORKLOADS.md, W3 the Izhikevich (2007) network of
-shared/REPLICATION.md; bench/peers/README.md says how each is expressed in
+W1, W2 and W3 (the Izhikevich (2007) network) as docs/benchmarks.md
+specifies them; bench/peers/README.md says how each is expressed in
 Brian2 and where a choice was made.
 
 What is timed
