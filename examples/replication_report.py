@@ -142,7 +142,7 @@ def main() -> None:
     xor, by_experiment = [], {}
     for directory in map(Path, args.dirs):
         summary = json.loads((directory / "summary.json").read_text())
-        if summary["twin"]:
+        if "frozen" in summary["twins"]:
             xor.append(xor_row(directory, summary, figures))
         else:
             by_experiment.setdefault(summary["experiment"], []).append(directory)

@@ -26,10 +26,15 @@ of 242). The experiment's seed is 0 (``--seed`` changes it).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
 import numpy as np
 
-from spikesim.actor_critic import ActorCriticNetwork
-from spikesim.experiments.registry import Experiment, mean_total_reward, register
+from spikesim.actor_critic import ActorCriticNetwork, LinearActorCritic, play
+from spikesim.experiments.registry import Experiment, Outcome, mean_total_reward, register
+from spikesim.params import ConfigError
+from spikesim.training import Results, SolveWindow
 from spikesim.games import CartPole
 from spikesim.inputs import FourierFeatures
 from spikesim.neurons import EscapeNoise
@@ -85,8 +90,73 @@ class CartPoleActorCritic(ActorCriticNetwork):
     }  # fmt: skip
 
 
+class RandomPolicy:
+    """Uniformly random actions from the game's action space, seeded: the
+    floor a learner must beat (it never learns)."""
+
+    learn = None
+
+    def __init__(self, action_space: Any, seed: int | None) -> None:
+        self.space = action_space
+        self.space.seed(seed)
+
+    def act(self, state: Any) -> Any:
+        return self.space.sample()
+
+    greedy_action = act
+
+    def reset(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ControlExperiment(Experiment):
+    """A control task learned by a spiking actor-critic, with two twins on
+    the same seed for replications (:meth:`run_twin`): ``"random"``, a
+    uniformly random policy over the evaluation episodes, and ``"linear"``,
+    the same TD actor-critic without spikes
+    (:class:`~spikesim.actor_critic.LinearActorCritic`) on the same features
+    (the network's inputs' ``features``) and the same schedule, with
+    ``linear`` as its keyword arguments. ``published`` holds the figures a
+    report puts beside the measured ones (episodes to solve...)."""
+
+    linear: Mapping[str, Any] = field(default_factory=dict)
+    published: Mapping[str, Any] = field(default_factory=dict)
+    twins: tuple[str, ...] = ("random", "linear")
+
+    def run_twin(self, twin: str, overrides: Mapping[str, Any] | None = None, seed: int | None = None,
+                 episodes: int | None = None, len_episode: int | None = None, eval_episodes: int | None = None,
+                 stop_when_solved: bool = True, **schedule: Any) -> Outcome:  # fmt: skip
+        """The ``"random"`` or the ``"linear"`` twin on ``seed`` (the
+        experiment's schedule unless given); the run's config names the
+        twin, its parameters and the seed."""
+        if twin not in self.twins or schedule:
+            return super().run_twin(twin, overrides, seed, **schedule)
+        network, game = self.build(overrides, seed)
+        episodes = self.episodes if episodes is None else episodes
+        len_episode = self.len_episode if len_episode is None else len_episode
+        eval_episodes = self.eval_episodes if eval_episodes is None else eval_episodes
+        if twin == "random":
+            agent, params, episodes = RandomPolicy(game.action_space, network.seed), {}, 0
+        else:
+            features = getattr(network.inputs, "features", None)
+            if features is None:
+                raise ConfigError(f"experiment {self.name!r}: the linear twin needs inputs with features(); "
+                                  f"got {type(network.inputs).__name__}")  # fmt: skip
+            params = {"gamma": network.config["gamma"], **self.linear}
+            n_features = len(features(game.observation_space.sample()))
+            agent = LinearActorCritic(features, n_features, network.readout.n_groups, seed=network.seed, **params)
+        solve = [SolveWindow(self.solve_threshold, stop=stop_when_solved)] if self.solve_threshold is not None else []
+        records = play(agent, game, episodes, len_episode, eval_episodes, seed=network.seed, callbacks=solve)
+        config = {"network": type(agent).__name__, "params": params, "seed": network.seed, "game_seed": network.seed,
+                  "meta": {"experiment": self.name, "twin": twin, "overrides": dict(overrides or {})}}  # fmt: skip
+        results = Results(records, config)
+        value = float(self.metric(results))
+        return Outcome(results, value, None if self.target is None else value >= self.target)
+
+
 CARTPOLE_AC = register(
-    Experiment(
+    ControlExperiment(
         name="cartpole-ac",
         description="a spiking actor-critic (TD error as MSTDPET's modulator) learning CartPole-v1",
         network=CartPoleActorCritic,
@@ -99,5 +169,8 @@ CARTPOLE_AC = register(
         metric=mean_total_reward,
         metric_name="mean greedy return over the evaluation episodes (random policy: about 22; solved: 475)",
         target=475.0,
+        solve_threshold=475.0,
+        linear={"critic_rate": 0.01, "actor_rate": 0.01, "trace_decay": 0.8},
+        published={"episodes_to_solve": "169.5 +- 23.5 (Chung and Kozma 2020, TD-STDP, 10 runs)"},
     )
 )

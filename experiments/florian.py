@@ -267,7 +267,7 @@ class TwinExperiment(Experiment):
     the numbers of one run a replication reports."""
 
     paper: Mapping[str, float] = field(default_factory=dict)
-    twin: bool = True
+    twins: tuple[str, ...] = ("frozen",)
 
     def run(self, overrides: Mapping[str, Any] | None = None, seed: int | None = None, episodes: int | None = None,
             len_episode: int | None = None, eval_episodes: int | None = None, out: Any = None,
@@ -285,6 +285,13 @@ class TwinExperiment(Experiment):
         if out is not None:
             files.write_npz(outcome.results.out / "arrays.npz", outcome.results.arrays)
         return outcome
+
+    def run_twin(self, twin: str, overrides: Mapping[str, Any] | None = None, seed: int | None = None,
+                 **schedule: Any) -> Outcome:  # fmt: skip
+        """``"frozen"``: :meth:`run` with ``frozen=True``."""
+        if twin != "frozen":
+            return super().run_twin(twin, overrides, seed, **schedule)
+        return self.run(overrides, seed, frozen=True, **schedule)
 
     def paper_value(self, overrides: Mapping[str, Any]) -> float | None:
         """The paper's success rate for the rule of ``overrides``."""

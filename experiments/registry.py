@@ -6,8 +6,14 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from spikesim.params import ConfigError, Param, closest, declarations, params_of
-from spikesim.training import Results, train
+from spikesim.training import Results, SolveWindow, episodes_to_solve, train
+
+
+#: Training episodes in the window of the classic solve count (gym's rule: 100).
+SOLVE_WINDOW = 100
 
 
 @dataclass
@@ -47,6 +53,15 @@ class Experiment:
     target
         The metric value at or above which the experiment worked (None: no
         target).
+    solve_threshold
+        The classic gym solve count's threshold (see
+        :class:`~spikesim.training.SolveWindow`): training stops once the
+        mean return of the last 100 training episodes reaches it, and
+        :meth:`measures` reports the episodes it took (None: train the whole
+        schedule).
+    twins
+        The names of the twins a replication runs beside every trained run
+        on the same seed (see :meth:`run_twin`).
     """
 
     name: str
@@ -61,6 +76,8 @@ class Experiment:
     len_episode: int = 100
     eval_episodes: int = 1
     target: float | None = None
+    solve_threshold: float | None = None
+    twins: tuple[str, ...] = ()
 
     def namespace(self) -> dict[str, tuple[Param, str]]:
         """Every parameter of the experiment's network and game: name ->
@@ -123,12 +140,16 @@ class Experiment:
         callbacks: tuple = (),
         save_arrays: bool = False,
         overwrite: bool = False,
+        stop_when_solved: bool = True,
     ) -> Outcome:
         """Build, train and measure. The schedule arguments default to the
         experiment's own; ``overwrite`` replaces the run in a non-empty
         ``out`` once the network and the game are built (see
-        :func:`spikesim.train`)."""
+        :func:`spikesim.train`). With a ``solve_threshold``, training ends
+        once solved unless ``stop_when_solved`` is False."""
         network, game = self.build(overrides, seed)
+        if self.solve_threshold is not None:
+            callbacks = (SolveWindow(self.solve_threshold, SOLVE_WINDOW, stop_when_solved), *callbacks)
         results = train(
             network, game,
             episodes=self.episodes if episodes is None else episodes,
@@ -146,6 +167,33 @@ class Experiment:
                        "target": self.target, "success": success}  # fmt: skip
             files.write_json(results.out / "summary.json", summary)
         return Outcome(results, value, success)
+
+    def run_twin(self, twin: str, overrides: Mapping[str, Any] | None = None, seed: int | None = None,
+                 **schedule: Any) -> Outcome:  # fmt: skip
+        """One of :attr:`twins` on ``seed``: what the trained run is compared
+        with in a replication. This experiment has none."""
+        raise ConfigError(f"experiment {self.name!r}: no twin {twin!r}; its twins: {list(self.twins) or 'none'}")
+
+    def measures(self, outcome: Outcome) -> dict:
+        """The numbers of one run a replication reports beside the metric:
+        with a ``solve_threshold``, ``episodes_to_solve`` (None: not solved),
+        ``train_episodes``, ``train_wall_s`` (the training's wall time),
+        ``solve_wall_s`` (the wall time of the episodes up to the end of the
+        first solving window) and
+        the evaluation episodes' mean ``events_per_tick`` and
+        ``energy_per_decision_j`` beside ``ann_energy_per_decision_j``."""
+        if self.solve_threshold is None:
+            return {}
+        train_records, eval_records = outcome.results.phase("train"), outcome.results.phase("eval")
+        returns = [r["total_reward"] for r in train_records]
+        walls = np.cumsum([0.0] + [r["wall_s"] for r in train_records])
+        solved = episodes_to_solve(returns, self.solve_threshold, SOLVE_WINDOW)
+        found = {"episodes_to_solve": solved, "train_episodes": len(returns), "train_wall_s": float(walls[-1]),
+                 "solve_wall_s": None if solved is None else float(walls[solved + SOLVE_WINDOW])}
+        for key in ("events_per_tick", "energy_per_decision_j", "ann_energy_per_decision_j"):
+            values = [r[key] for r in eval_records if key in r]
+            found[key] = float(sum(values) / len(values)) if values else None
+        return found
 
 
 _REGISTRY: dict[str, Experiment] = {}

@@ -3,18 +3,21 @@ rates and their 95 % confidence intervals beside the paper's.
 
 ``replicate("florian-rate-xor", runs=200, overrides={"rule": "mstdp"})``
 runs seeds ``seed .. seed + runs - 1`` on Ray (a local cluster by default)
-or serially. An experiment with frozen twins (``experiment.twin``, the
-Florian XOR tasks) runs every seed twice: trained, and frozen (same seed,
-so the same initial weights and inputs, plasticity off). With ``out`` the
+or serially. An experiment with twins (``experiment.twins``) runs each of
+them on every seed too: the Florian XOR tasks a frozen twin (same seed, so
+the same initial weights and inputs, plasticity off), the control tasks a
+random policy and a non-spiking linear actor-critic. With ``out`` the
 directory gets, as runs finish::
 
     out/
         replication.json     the settings
         runs/seed-0007/      one run directory per run (config.json,
-        runs/seed-0007-frozen/   episodes.jsonl, arrays.npz)
-        results.jsonl        one line per run: seed, frozen, success, metric, measures, wall_s
-        summary.json         runs, success_rate, ci95, frozen_success_rate,
-                             frozen_ci95, paper_success_rate, wall times
+        runs/seed-0007-frozen/   episodes.jsonl, arrays.npz), a twin's named after it
+        results.jsonl        one line per run: seed, twin (null for the trained run),
+                             success, metric, measures, wall_s
+        summary.json         runs, success_rate, ci95, for every twin TWIN_success_rate
+                             and TWIN_ci95, medians of the measures, paper_success_rate,
+                             wall times
 
 Every file is written atomically (:mod:`spikesim.files`). An ``out`` that is
 not empty is refused unless ``overwrite=True`` (``--overwrite``), which first
@@ -29,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -71,8 +74,8 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 class _Replica:
     """The metagame of a replication: one job is one run,
-    ``genotype = {"frozen": bool}``, ``rerun`` the offset of its seed.
-    Returns ``(metric, success, info)``."""
+    ``genotype = {"twin": None or a twin's name}``, ``rerun`` the offset of
+    its seed. Returns ``(metric, success, info)``."""
 
     def __init__(self, name: str, overrides: Mapping[str, Any], seed: int, keep_arrays: bool,
                  schedule: Mapping[str, int]) -> None:  # fmt: skip
@@ -83,16 +86,21 @@ class _Replica:
         from spikesim import experiments
 
         experiment = experiments.get(self.name)
-        frozen = bool(genotype.get("frozen", False))
+        twin = genotype.get("twin")
         seed = self.seed + rerun
         start = time.perf_counter()
-        extra = {"frozen": True, **self.schedule} if frozen else dict(self.schedule)
-        outcome = experiment.run(self.overrides, seed=seed, progress=False, save_arrays=self.keep_arrays, **extra)
+        # the whole schedule, for learning curves and the return at its end
+        schedule = {**self.schedule, **({"stop_when_solved": False} if experiment.solve_threshold is not None else {})}
+        if twin is None:
+            outcome = experiment.run(self.overrides, seed=seed, progress=False, save_arrays=self.keep_arrays,
+                                     **schedule)  # fmt: skip
+        else:
+            outcome = experiment.run_twin(twin, self.overrides, seed=seed, **schedule)
         wall = time.perf_counter() - start
-        measures = experiment.measures(outcome) if hasattr(experiment, "measures") else {}
+        measures = experiment.measures(outcome)
         results = outcome.results
         info = {
-            "seed": seed, "frozen": frozen, "metric": outcome.metric, "success": outcome.success, "wall_s": wall,
+            "seed": seed, "twin": twin, "metric": outcome.metric, "success": outcome.success, "wall_s": wall,
             "measures": measures, "config": results.config, "episodes": results.episodes,
             "arrays": dict(results.arrays),
         }  # fmt: skip
@@ -125,7 +133,7 @@ def replicate(
     overwrite: bool = False,
 ) -> dict:
     """Run ``experiment`` for seeds ``seed .. seed + runs - 1`` (trained and,
-    when the experiment has twins, frozen) and return the summary (also
+    when the experiment has twins, each twin) and return the summary (also
     ``out/summary.json``). ``keep_arrays`` asks every run to save its arrays
     (weights, spike logs) too. ``on_run(finished, total, evaluation)`` is
     called as each run ends. ``schedule`` (``episodes``, ``len_episode``,
@@ -149,11 +157,11 @@ def replicate(
     del network, game
     if int(runs) != runs or runs < 1:
         raise ConfigError(f"replicate: runs expects an integer >= 1; got {runs!r}")
-    twin = bool(getattr(exp, "twin", False))
-    jobs = [({"frozen": frozen}, r) for r in range(runs) for frozen in ((False, True) if twin else (False,))]
+    twins = list(exp.twins)
+    jobs = [({"twin": twin}, r) for r in range(runs) for twin in (None, *twins)]
     paper = exp.paper_value(overrides) if hasattr(exp, "paper_value") else None
     out = Path(out) if out is not None else None
-    settings = {"experiment": experiment, "overrides": overrides, "runs": runs, "seed": seed, "twin": twin,
+    settings = {"experiment": experiment, "overrides": overrides, "runs": runs, "seed": seed, "twins": twins,
                 "schedule": dict(schedule or {}), "backend": getattr(backend, "name", backend),
                 "address": address}  # fmt: skip
     if out is not None:
@@ -166,7 +174,8 @@ def replicate(
     def on_result(index: int, evaluation: Evaluation) -> None:
         finished[0] += 1
         genotype, rerun = jobs[index]
-        record = {"seed": seed + rerun, "frozen": genotype["frozen"]}
+        twin = genotype["twin"]
+        record = {"seed": seed + rerun, "twin": twin}
         if evaluation.error is not None:
             record["error"] = evaluation.error
         else:
@@ -174,7 +183,7 @@ def replicate(
             record.update(success=bool(info["success"]), metric=info["metric"], wall_s=info["wall_s"],
                           **{k: v for k, v in info["measures"].items() if k != "success"})  # fmt: skip
             if out is not None:
-                write_run(out / "runs" / f"seed-{seed + rerun:04d}{'-frozen' if genotype['frozen'] else ''}", info)
+                write_run(out / "runs" / f"seed-{seed + rerun:04d}{f'-{twin}' if twin else ''}", info)
         records.append(record)
         if out is not None:
             files.append_json_line(out / "results.jsonl", files.to_json(record))
@@ -192,7 +201,7 @@ def replicate(
         used_workers = getattr(runner, "workers", 1)
         if runner is not backend:
             runner.close()
-    summary = summarize(records, paper)
+    summary = summarize(records, paper, twins)
     summary.update(settings)
     summary.update(wall_s=time.perf_counter() - start, workers=used_workers, jobs=len(jobs), finished=len(records),
                    interrupted=interrupted)  # fmt: skip
@@ -203,16 +212,26 @@ def replicate(
     return summary
 
 
-def summarize(records: list[dict], paper: float | None = None) -> dict:
-    """Success counts, rates and Wilson 95 % intervals of the trained and
-    the frozen runs of ``records`` (failed runs counted apart)."""
+def summarize(records: list[dict], paper: float | None = None, twins: Sequence[str] = ()) -> dict:
+    """Success counts, rates and Wilson 95 % intervals of the trained runs of
+    ``records`` and of each twin's (keys prefixed ``TWIN_``; failed runs
+    counted apart), with the median and the range of each numeric measure
+    (``MEASURE_median``, ``MEASURE_range``; a measure that is None in a run,
+    such as ``episodes_to_solve`` of a run that did not solve, counts as
+    missing and ``MEASURE_missing`` says in how many runs).
+
+    >>> records = [{"twin": None, "success": True, "wall_s": 2.0, "metric": 500.0},
+    ...            {"twin": None, "success": False, "wall_s": 4.0, "metric": 300.0},
+    ...            {"twin": "random", "success": False, "wall_s": 0.1, "metric": 22.0}]
+    >>> summary = summarize(records, twins=["random"])
+    >>> summary["success_rate"], summary["metric_median"], summary["random_metric_median"]
+    (0.5, 400.0, 22.0)
+    """
     summary: dict[str, Any] = {}
-    for prefix, frozen in (("", False), ("frozen_", True)):
-        done = [r for r in records if r["frozen"] == frozen and "error" not in r]
-        failed = [r for r in records if r["frozen"] == frozen and "error" in r]
-        if frozen and not done and not failed:
-            summary.update(frozen_success_rate=None, frozen_ci95=None, frozen_successes=None)
-            continue
+    for twin in (None, *twins):
+        prefix = f"{twin}_" if twin else ""
+        done = [r for r in records if r["twin"] == twin and "error" not in r]
+        failed = [r for r in records if r["twin"] == twin and "error" in r]
         k = sum(r["success"] for r in done)
         summary[f"{prefix}completed"] = len(done)
         summary[f"{prefix}successes"] = k
@@ -221,6 +240,23 @@ def summarize(records: list[dict], paper: float | None = None) -> dict:
         summary[f"{prefix}failed"] = len(failed)
         walls = [r["wall_s"] for r in done]
         summary[f"{prefix}wall_s_per_run"] = float(np.mean(walls)) if walls else None
+        keys = sorted({k for r in done for k, v in r.items() if k not in _NOT_MEASURES and _numeric(v)})
+        for key in keys:
+            values = [float(r[key]) for r in done if _numeric(r.get(key))]
+            summary[f"{prefix}{key}_median"] = float(np.median(values))
+            summary[f"{prefix}{key}_range"] = [float(min(values)), float(max(values))]
+            missing = len(done) - len(values)
+            if missing:
+                summary[f"{prefix}{key}_missing"] = missing
     summary["paper_success_rate"] = paper
     summary["errors"] = sorted({r["error"] for r in records if "error" in r})
     return summary
+
+
+#: Entries of a run's record that are not measures to summarize.
+_NOT_MEASURES = ("seed", "twin", "success", "wall_s")
+
+
+def _numeric(value: Any) -> bool:
+    """A number to take a median of (not a bool, not None)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -10,6 +10,7 @@ actor-critic.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from spikesim.inputs import RateInputs
 from spikesim.network import Network, RLNetwork, SimulationError
 from spikesim.params import REQUIRED, ConfigError, Param
+from spikesim.training import ENERGY_PER_MAC_J, episode_schedule
 
 
 def td_error(r: float, v: float, v_next: float, gamma: float, terminated: bool) -> float:
@@ -36,30 +38,6 @@ def td_error(r: float, v: float, v_next: float, gamma: float, terminated: bool) 
     -4.0
     """
     return float(r + (0.0 if terminated else gamma * v_next) - v)
-
-
-def episodes_to_solve(returns: Sequence[float], threshold: float, window: int = 100) -> int | None:
-    """The classic gym count: the number of episodes before the first
-    ``window`` consecutive episodes whose mean return is at least
-    ``threshold``, i.e. the smallest ``e >= 0`` with
-    ``mean(returns[e : e + window]) >= threshold`` (so the task is solved
-    after ``e + window`` episodes); None when no window reaches it.
-
-    Examples
-    --------
-    >>> episodes_to_solve([0, 0, 10, 10, 10], threshold=10, window=3)
-    2
-    >>> episodes_to_solve([0, 20, 10, 0], threshold=10, window=2)
-    0
-    >>> episodes_to_solve([9, 9, 9], threshold=10, window=2) is None
-    True
-    """
-    values = np.asarray(returns, dtype=np.float64)
-    if values.size < window:
-        return None
-    means = np.convolve(values, np.ones(window), mode="valid") / window
-    reached = np.flatnonzero(means >= threshold - 1e-9 * max(1.0, abs(threshold)))  # float sums of equal returns
-    return int(reached[0]) if reached.size else None
 
 
 class Step(NamedTuple):
@@ -251,3 +229,147 @@ class ActorCriticNetwork(RLNetwork):
             gain = np.where(self.synapse_group[actor] == step.action, taken, others)
             self.w[actor] = np.clip(before + gain * (self.w[actor] - before), *self._actor_bounds)
         self._check_finite()
+
+
+class LinearActorCritic:
+    """The non-spiking twin of :class:`ActorCriticNetwork`: the same TD
+    error on the same features, with a linear critic and a linear softmax
+    actor (an actor-critic with eligibility traces, Sutton and Barto 2018,
+    Sec. 13.5-13.6), to tell what the spikes add or cost.
+
+    With the features ``phi(s)`` (``n`` values: for :class:`~spikesim.inputs.FourierFeatures`
+    its ``features``),
+
+    ``V(s) = v . phi(s)``, ``pi(a | s) = softmax_a(theta_a . phi(s) / temperature)``,
+
+    and after each step, ``delta = td_error(r, V(s), V(s'), gamma, terminated)``:
+
+    ``e_v <- gamma lambda e_v + phi(s)``, ``v <- v + critic_rate delta e_v``;
+
+    ``e_theta <- gamma lambda e_theta + grad_theta log pi(a | s)``,
+    ``theta <- theta + actor_rate delta e_theta``
+
+    (traces cleared at each episode's start; a truncated episode bootstraps
+    on its last observation). The greedy action is ``argmax_a theta_a . phi(s)``
+    (the first on a tie). A decision costs ``n * n_actions``
+    multiply-accumulates (the actor's; ``macs_per_decision``).
+
+    Examples
+    --------
+    >>> agent = LinearActorCritic(lambda s: np.array([1.0, s]), n_features=2, n_actions=2, seed=0)
+    >>> agent.greedy_action(0.5)  # theta starts at 0: a tie, the first action
+    0
+    >>> agent.learn(1.0, 1, 0.0, reward=1.0, terminated=True)  # delta = 1 - V(s) = 1
+    1.0
+    >>> agent.greedy_action(1.0)  # action 1 was reinforced
+    1
+    """
+
+    def __init__(self, features: Any, n_features: int, n_actions: int, critic_rate: float = 0.01,
+                 actor_rate: float = 0.01, gamma: float = 0.99, trace_decay: float = 0.8,
+                 temperature: float = 1.0, seed: int | None = None) -> None:  # fmt: skip
+        for name, value, low in (("n_features", n_features, 1), ("n_actions", n_actions, 1)):
+            if int(value) != value or value < low:
+                raise ConfigError(f"LinearActorCritic: {name} expects an integer >= {low}; got {value!r}")
+        for name, value, high in (("critic_rate", critic_rate, np.inf), ("actor_rate", actor_rate, np.inf),
+                                  ("gamma", gamma, 1.0), ("trace_decay", trace_decay, 1.0),
+                                  ("temperature", temperature, np.inf)):  # fmt: skip
+            if not 0.0 <= value <= high or (name == "temperature" and value == 0.0):
+                raise ConfigError(f"LinearActorCritic: {name} expects a number in [0, {high}]"
+                                  f"{' above 0' if name == 'temperature' else ''}; got {value!r}")  # fmt: skip
+        self.features, self.n_actions = features, int(n_actions)
+        self.critic_rate, self.actor_rate, self.gamma = critic_rate, actor_rate, gamma
+        self.trace_decay, self.temperature = trace_decay, temperature
+        self.v = np.zeros(int(n_features))
+        self.theta = np.zeros((self.n_actions, int(n_features)))
+        self.rng = np.random.default_rng(seed)
+        self.macs_per_decision = int(n_features) * self.n_actions
+        self.reset()
+
+    def reset(self) -> None:
+        """Clear the eligibility traces (an episode's start)."""
+        self.e_v = np.zeros_like(self.v)
+        self.e_theta = np.zeros_like(self.theta)
+        self._phi: np.ndarray | None = None
+
+    def policy(self, state: Any) -> np.ndarray:
+        """``pi(. | s)``."""
+        h = self.theta @ self._features(state) / self.temperature
+        p = np.exp(h - h.max())
+        return p / p.sum()
+
+    def act(self, state: Any) -> int:
+        """An action drawn from ``pi(. | s)`` (one random number)."""
+        return int(min(np.searchsorted(np.cumsum(self.policy(state)), self.rng.random(), side="right"),
+                       self.n_actions - 1))  # fmt: skip
+
+    def greedy_action(self, state: Any) -> int:
+        """``argmax_a theta_a . phi(s)``, no random number drawn."""
+        return int(np.argmax(self.theta @ self._features(state)))
+
+    def learn(self, state: Any, action: int, state_next: Any, reward: float = 0.0, terminated: bool = False) -> float:
+        """One step's update (see the class doc); returns ``delta``."""
+        phi = self._features(state)
+        value_next = 0.0 if terminated else float(self.v @ self._features(state_next))
+        delta = td_error(reward, float(self.v @ phi), value_next, self.gamma, terminated)
+        grad = -np.outer(self.policy(state), phi)
+        grad[action] += phi
+        self.e_v = self.gamma * self.trace_decay * self.e_v + phi
+        self.e_theta = self.gamma * self.trace_decay * self.e_theta + grad / self.temperature
+        self.v += self.critic_rate * delta * self.e_v
+        self.theta += self.actor_rate * delta * self.e_theta
+        return delta
+
+    def _features(self, state: Any) -> np.ndarray:
+        return np.asarray(self.features(state), dtype=np.float64)
+
+
+def play(agent: Any, game: Any, episodes: int, len_episode: int, eval_episodes: int, seed: int | None = None,
+         callbacks: Sequence[Any] = ()) -> list[dict]:  # fmt: skip
+    """Train a non-spiking ``agent`` (:class:`LinearActorCritic`, or one
+    with ``act``, ``greedy_action``, ``learn`` and ``reset``; ``learn=None``
+    for one that never learns) as :func:`~spikesim.train` trains a network:
+    ``episodes`` training episodes (``act``, then ``learn``), then
+    ``eval_episodes`` greedy ones; the first reset is seeded with ``seed``.
+    Returns the episode records (``episode``, ``phase``, ``total_reward``,
+    ``steps``, ``wall_s``, and ``ann_energy_per_decision_j`` when the agent
+    has ``macs_per_decision``); ``callbacks`` get ``on_episode_end`` and
+    ``stop_training`` as in :func:`~spikesim.train`.
+
+    Examples
+    --------
+    >>> from spikesim.games import CartPole
+    >>> class Left:
+    ...     learn = None
+    ...     def act(self, state): return 0
+    ...     greedy_action = act
+    ...     def reset(self): pass
+    >>> records = play(Left(), CartPole(), episodes=1, len_episode=500, eval_episodes=1, seed=0)
+    >>> [(r["phase"], r["total_reward"] < 20) for r in records]
+    [('train', True), ('eval', True)]
+    """
+    records: list[dict] = []
+    first = True
+    stop = lambda: any(c.stop_training(agent, game) for c in callbacks)  # noqa: E731
+    for episode, phase in episode_schedule(episodes, eval_episodes, stop):
+        start = time.perf_counter()
+        agent.reset()
+        state, _ = game.reset(seed=seed) if first else game.reset()
+        first = False
+        total, steps = 0.0, 0
+        for _ in range(len_episode):
+            action = agent.act(state) if phase == "train" else agent.greedy_action(state)
+            state_next, reward, terminated, truncated, _ = game.step(action)
+            if phase == "train" and agent.learn is not None:
+                agent.learn(state, action, state_next, float(reward), bool(terminated))
+            total, steps, state = total + float(reward), steps + 1, state_next
+            if terminated or truncated:
+                break
+        record = {"episode": episode, "phase": phase, "total_reward": total, "steps": steps}
+        if hasattr(agent, "macs_per_decision"):
+            record["ann_energy_per_decision_j"] = agent.macs_per_decision * ENERGY_PER_MAC_J
+        record["wall_s"] = time.perf_counter() - start
+        for callback in callbacks:
+            callback.on_episode_end(agent, game, record)
+        records.append(record)
+    return records

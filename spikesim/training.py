@@ -66,6 +66,11 @@ class Callback:
     def on_episode_end(self, network: Any, game: Any, record: dict) -> None:
         """The episode ended; ``record`` is its record."""
 
+    def stop_training(self, network: Any, game: Any) -> bool:
+        """Asked after every training episode: True ends the training phase
+        (the evaluation episodes still run)."""
+        return False
+
 
 class Trajectory(Callback):
     """The observations, actions and game rewards of the latest episode, as
@@ -150,6 +155,66 @@ class EpisodeMetrics(Callback):
             energy_per_decision_j=events * self.energy_per_event,
             ann_energy_per_decision_j=int(network.out_degree.sum()) * self.energy_per_mac,
         )
+
+
+def episodes_to_solve(returns: Sequence[float], threshold: float, window: int = 100) -> int | None:
+    """The classic gym count: the number of episodes before the first
+    ``window`` consecutive episodes whose mean return is at least
+    ``threshold``, i.e. the smallest ``e >= 0`` with
+    ``mean(returns[e : e + window]) >= threshold`` (so the task is solved
+    after ``e + window`` episodes); None when no window reaches it.
+
+    Examples
+    --------
+    >>> episodes_to_solve([0, 0, 10, 10, 10], threshold=10, window=3)
+    2
+    >>> episodes_to_solve([0, 20, 10, 0], threshold=10, window=2)
+    0
+    >>> episodes_to_solve([9, 9, 9], threshold=10, window=2) is None
+    True
+    """
+    values = np.asarray(returns, dtype=np.float64)
+    if values.size < window:
+        return None
+    means = np.convolve(values, np.ones(window), mode="valid") / window
+    reached = np.flatnonzero(means >= threshold - 1e-9 * max(1.0, abs(threshold)))  # float sums of equal returns
+    return int(reached[0]) if reached.size else None
+
+
+class SolveWindow(Callback):
+    """Watches the training returns for the classic solve count
+    (:func:`episodes_to_solve`) and, with ``stop``, ends the training phase
+    as soon as the last ``window`` training episodes reach a mean return of
+    ``threshold`` (the evaluation episodes still run).
+
+    Examples
+    --------
+    >>> watch = SolveWindow(threshold=10.0, window=2)
+    >>> for episode, total in enumerate([0.0, 10.0, 10.0]):
+    ...     watch.on_episode_end(None, None, {"phase": "train", "total_reward": total})
+    >>> watch.episodes_to_solve, watch.stop_training(None, None)
+    (1, True)
+    """
+
+    def __init__(self, threshold: float, window: int = 100, stop: bool = True) -> None:
+        if not math.isfinite(threshold):
+            raise ValueError(f"SolveWindow: threshold must be a finite number; got {threshold!r}")
+        if int(window) != window or window < 1:
+            raise ValueError(f"SolveWindow: window must be an integer >= 1; got {window!r}")
+        self.threshold, self.window, self.stop = float(threshold), int(window), bool(stop)
+        self.returns: list[float] = []
+
+    def on_episode_end(self, network, game, record):
+        if record["phase"] == "train":
+            self.returns.append(float(record["total_reward"]))
+
+    @property
+    def episodes_to_solve(self) -> int | None:
+        """The episodes before the first solving window (None: not solved)."""
+        return episodes_to_solve(self.returns, self.threshold, self.window)
+
+    def stop_training(self, network, game):
+        return self.stop and self.episodes_to_solve is not None
 
 
 @dataclass
@@ -241,12 +306,11 @@ def train(
         files.write_text(run_dir / "episodes.jsonl", "")
     results = Results([], config, run_dir)
     logs: list[np.ndarray] = []
-    phases = ["train"] * episodes + ["eval"] * eval_episodes
-    bar = _progress_bar(len(phases), progress)
+    bar = _progress_bar(episodes + eval_episodes, progress)
     rewarded = hasattr(network, "reward")
     first = True
     try:
-        for episode, phase in enumerate(phases):
+        for episode, phase in episode_schedule(episodes, eval_episodes, lambda: any(h.stop_training(network, game) for h in hooks)):
             network.train() if phase == "train" else network.eval()
             network.reset()
             state, _ = game.reset(seed=seed) if first else game.reset()
@@ -292,6 +356,27 @@ def train(
         if run_dir is not None:
             files.write_npz(run_dir / "arrays.npz", results.arrays)
     return results
+
+
+def episode_schedule(episodes: int, eval_episodes: int, stop: Any) -> Iterable[tuple[int, str]]:
+    """``(episode, phase)`` of ``episodes`` training then ``eval_episodes``
+    evaluation episodes; ``stop()``, asked after each training episode,
+    ends the training phase early.
+
+    >>> list(episode_schedule(3, 1, stop=lambda: False))
+    [(0, 'train'), (1, 'train'), (2, 'train'), (3, 'eval')]
+    >>> list(episode_schedule(3, 1, stop=lambda: True))
+    [(0, 'train'), (1, 'eval')]
+    """
+    episode = 0
+    for _ in range(episodes):
+        yield episode, "train"
+        episode += 1
+        if stop():
+            break
+    for _ in range(eval_episodes):
+        yield episode, "eval"
+        episode += 1
 
 
 def run_config(network: Any, game: Any, seed: int, meta: Mapping[str, Any] | None = None) -> dict:

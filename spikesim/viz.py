@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PlotError", "conditioning", "firing_rates", "fitness_per_generation", "game_trajectory", "learning_curve",
+    "learning_curves",
     "pattern_rates", "plot_run", "read_generations", "rewarded_weight", "spike_activity_3d", "spike_raster",
     "synapse_traces", "weight_histogram", "weight_histogram_end", "weight_matrix",
 ]  # fmt: skip
@@ -314,6 +315,56 @@ def learning_curve(
     ax.set_xlabel("episode")
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title or f"Learning curve: {name}")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small")
+    return _finish(fig, path)
+
+
+def learning_curves(
+    curves: Mapping[str, Sequence[Sequence[float]]],
+    window: int = 100,
+    threshold: float | None = None,
+    title: str = "Learning curves",
+    path: "str | os.PathLike[str] | None" = None,
+) -> "Figure":
+    """The training returns of many seeds, one band per label: at every
+    episode the median over the seeds of the moving mean of the last
+    ``window`` returns (fewer at the start), and the band from the lowest
+    to the highest seed; ``threshold`` (a solve threshold) as a dashed line.
+
+    Parameters
+    ----------
+    curves
+        label -> one sequence of training returns per seed (seeds that
+        trained fewer episodes end their part of the band early).
+
+    Examples
+    --------
+    >>> fig = learning_curves({"spiking": [[10, 20, 30], [10, 10, 40]]}, window=2, threshold=35.0)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['spiking (median of 2 seeds)', 'solved (35)']
+    """
+    fig = _figure()
+    ax = fig.add_subplot()
+    for label, runs in curves.items():
+        means = [_moving_mean(np.asarray(run, dtype=np.float64), window) for run in runs if len(run)]
+        if not means:
+            continue
+        length = max(len(m) for m in means)
+        table = np.full((len(means), length), np.nan)
+        for row, m in zip(table, means):
+            row[: len(m)] = m
+        episodes = np.arange(length)
+        with np.errstate(all="ignore"):
+            median = np.nanmedian(table, axis=0)
+        (line,) = ax.plot(episodes, median, linewidth=1.8, label=f"{label} (median of {len(means)} seeds)")
+        ax.fill_between(episodes, np.nanmin(table, axis=0), np.nanmax(table, axis=0), color=line.get_color(),
+                        alpha=0.2, linewidth=0)  # fmt: skip
+    if threshold is not None:
+        ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"solved ({threshold:g})")
+    ax.set_xlabel("training episode")
+    ax.set_ylabel(f"mean return of the last {window} episodes")
+    ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return _finish(fig, path)

@@ -111,8 +111,8 @@ def test_reduced_replication_trained_beats_frozen(tmp_path, name, rule):
     summary = replicate(name, runs=3, overrides={"rule": rule}, backend="serial", out=tmp_path,
                         schedule={"len_episode": 400})  # fmt: skip
     records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
-    trained = sorted((r for r in records if not r["frozen"]), key=lambda r: r["seed"])
-    frozen = sorted((r for r in records if r["frozen"]), key=lambda r: r["seed"])
+    trained = sorted((r for r in records if r["twin"] is None), key=lambda r: r["seed"])
+    frozen = sorted((r for r in records if r["twin"] == "frozen"), key=lambda r: r["seed"])
     assert summary["success_rate"] == 1.0
     assert (margins(trained) > margins(frozen)).all()
     assert summary["frozen_success_rate"] == np.mean([r["success"] for r in frozen])
@@ -132,9 +132,9 @@ def test_wilson_interval_known_values():
 
 
 def test_summary_counts_failures_apart():
-    records = [{"frozen": False, "success": True, "wall_s": 1.0}, {"frozen": False, "error": "boom"},
-               {"frozen": True, "success": False, "wall_s": 1.0}]  # fmt: skip
-    summary = summarize(records, paper=0.9)
+    records = [{"twin": None, "success": True, "wall_s": 1.0}, {"twin": None, "error": "boom"},
+               {"twin": "frozen", "success": False, "wall_s": 1.0}]  # fmt: skip
+    summary = summarize(records, paper=0.9, twins=["frozen"])
     assert (summary["completed"], summary["failed"], summary["success_rate"]) == (1, 1, 1.0)
     assert (summary["frozen_success_rate"], summary["paper_success_rate"]) == (0.0, 0.9)
 
@@ -145,7 +145,7 @@ def test_replicate_command(tmp_path, capsys):
     assert code == 0
     assert "florian-fig1 (rule=mstdp): seeds 5..6" in capsys.readouterr().out
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert (summary["runs"], summary["seed"], summary["twin"]) == (2, 5, False)
+    assert (summary["runs"], summary["seed"], summary["twins"]) == (2, 5, [])
     assert main(["replicate", "florian-fig1", "--runs", "1", "--backend", "serial", "--set", "rule=stdp"]) == 2
     assert main(["replicate", "florian-fig1", "--runs", "0"]) == 2
 

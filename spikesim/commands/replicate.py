@@ -26,8 +26,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Run an experiment for seeds SEED..SEED+RUNS-1 in parallel (Ray, a local cluster by default; "
         "--address or RAY_ADDRESS joins one). Experiments with frozen twins (florian-rate-xor, "
         "florian-temporal-xor) run every seed twice: trained and frozen (same initial weights and inputs, "
-        "plasticity off). Prints the success rates with Wilson 95 % intervals beside the paper's; --out DIR "
-        "gets the run directories, results.jsonl and summary.json.",
+        "plasticity off); the control tasks (cartpole-ac...) a random policy and a non-spiking linear actor-critic, "
+        "and train their whole schedule. Prints the success rates with Wilson 95 % intervals beside the paper's and "
+        "the measures' medians; --out DIR gets the run directories, results.jsonl, summary.json and, for the "
+        "control tasks, learning_curves.png.",
         parents=[common_options(
             seed="the first seed (default 0)",
             set="a parameter of every run (repeatable), e.g. rule=mstdp",
@@ -60,7 +62,8 @@ def run_command(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, evaluation: Evaluation) -> None:
         if not args.quiet:
             info = evaluation.info or {}
-            what = evaluation.error or f"seed {info.get('seed')}{' frozen' if info.get('frozen') else ''}: " \
+            twin = f" {info['twin']} twin" if info.get("twin") else ""
+            what = evaluation.error or f"seed {info.get('seed')}{twin}: " \
                 f"{'success' if info.get('success') else 'failure'} ({evaluation.seconds:.1f} s)"
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
@@ -80,11 +83,15 @@ def run_command(args: argparse.Namespace) -> int:
     print(report(summary))
     if args.out:
         print(f"runs and summary: {args.out}")
+        if experiment.solve_threshold is not None:
+            print(f"learning curves: {plot_curves(Path(args.out), experiment)}")
     return 0
 
 
 def report(summary: Mapping[str, Any]) -> str:
-    """The summary as a few lines of text."""
+    """The summary as a few lines of text: the success rates of the trained
+    runs and of each twin, the paper's, the medians and ranges of the
+    measures, and the wall time."""
 
     def rate(prefix: str) -> str:
         if summary.get(f"{prefix}success_rate") is None:
@@ -95,16 +102,57 @@ def report(summary: Mapping[str, Any]) -> str:
 
     sets = ", ".join(f"{k}={v}" for k, v in summary["overrides"].items())
     first, last = summary["seed"], summary["seed"] + summary["runs"] - 1
+    twins = list(summary.get("twins", ()))
     lines = [f"{summary['experiment']}{f' ({sets})' if sets else ''}: seeds {first}..{last}",
-             f"  trained:     {rate('')}"]  # fmt: skip
-    if summary.get("twin"):
-        lines.append(f"  frozen twin: {rate('frozen_')}")
+             f"  trained:{'':8}{rate('')}"]  # fmt: skip
+    lines += [f"  {twin} twin:{' ' * max(1, 10 - len(twin))}{rate(f'{twin}_')}" for twin in twins]
     paper = summary.get("paper_success_rate")
-    lines.append(f"  paper:       {'-' if paper is None else f'{100 * paper:.1f} %'}")
+    lines.append(f"  paper:{'':10}{'-' if paper is None else f'{100 * paper:.1f} %'}")
+    measures = sorted({k[: -len("_median")] for k in summary if k.endswith("_median")
+                       and not any(k.startswith(f"{t}_") for t in twins)}
+                      | {k[len(t) + 1 : -len("_median")] for t in twins for k in summary
+                         if k.startswith(f"{t}_") and k.endswith("_median")})  # fmt: skip
+    if measures:
+        columns = ["trained", *twins]
+        lines.append(f"  median [min, max] of{'':20}" + " | ".join(f"{c:<26}" for c in columns))
+        for measure in measures:
+            cells = [_cell(summary, f"{t}_{measure}" if t != "trained" else measure) for t in columns]
+            lines.append(f"    {measure:<36}" + " | ".join(f"{c:<26}" for c in cells))
     per_run = summary.get("wall_s_per_run")
     lines.append(f"  wall: {summary['wall_s']:.1f} s on {summary['workers']} worker(s)"
                  + (f", {per_run:.2f} s per trained run" if per_run is not None else ""))  # fmt: skip
-    failed = summary.get("failed", 0) + (summary.get("frozen_failed") or 0)
+    failed = summary.get("failed", 0) + sum(summary.get(f"{t}_failed") or 0 for t in twins)
     if failed:
         lines.append(f"  failed runs: {failed} ({'; '.join(summary['errors'])})")
     return "\n".join(lines)
+
+
+def _cell(summary: Mapping[str, Any], key: str) -> str:
+    """``median [min, max]`` of a measure (with how many runs lacked it), or -."""
+    if f"{key}_median" not in summary:
+        return "-"
+    lo, hi = summary[f"{key}_range"]
+    missing = summary.get(f"{key}_missing")
+    return f"{summary[f'{key}_median']:.4g} [{lo:.4g}, {hi:.4g}]" + (f" ({missing} none)" if missing else "")
+
+
+def plot_curves(out: Path, experiment: Any) -> Path | None:
+    """``out/learning_curves.png``: the training returns of the trained runs
+    and of each twin that trained (see :func:`spikesim.viz.learning_curves`);
+    None when no run trained."""
+    from spikesim import viz
+    from spikesim.training import read_run
+
+    curves: dict[str, list[list[float]]] = {}
+    for run_dir in sorted((out / "runs").glob("seed-*")):
+        run = read_run(run_dir)
+        returns = [r["total_reward"] for r in run.episodes if r["phase"] == "train"]
+        if returns:
+            twin = (run.config.get("meta") or {}).get("twin")
+            curves.setdefault(f"{twin} twin" if twin else "spiking (trained)", []).append(returns)
+    if not curves:
+        return None
+    path = out / "learning_curves.png"
+    viz.learning_curves(curves, threshold=experiment.solve_threshold, title=f"Learning curves: {experiment.name}",
+                        path=path)  # fmt: skip
+    return path
