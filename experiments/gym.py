@@ -1,16 +1,21 @@
 """Default networks and experiments for any gymnasium environment.
 
-``experiment_for("Taxi-v4")`` is the experiment ``gym:Taxi-v4``: a
-feed-forward network of LIF neurons with Random weights and Florian's
-MSTDPET, built from the spaces of the environment (through
-:class:`~spikesim.games.GymWrapper`), rewarded with the environment's reward,
-a short schedule, and the mean total reward of the evaluation episodes as
-metric. These experiments are made on demand and not registered.
+``experiment_for("Acrobot-v1")`` is the experiment ``gym:Acrobot-v1``: a
+network built from the spaces of the environment (through
+:class:`~spikesim.games.GymWrapper`), trained with the environment's reward,
+measured by the mean return of greedy evaluation episodes. For a Discrete
+action space it is the spiking actor-critic :class:`GymActorCritic` (see
+:func:`actor_critic_class`: a critic whose firing is V(s) and the TD error
+as the modulator of MSTDPET), trained until the environment's own solve
+threshold is reached by the classic count (or for ``episodes``); for other
+action spaces, the feed-forward MSTDPET network :class:`GymNetwork` (see
+:func:`network_class`). These experiments are made on demand and not
+registered.
 
 >>> from spikesim.experiments.gym import experiment_for
 >>> experiment = experiment_for("FrozenLake-v1")
->>> experiment.name, experiment.network.parts["inputs"].__name__
-('gym:FrozenLake-v1', 'OneHot')
+>>> experiment.name, experiment.network.parts["inputs"].__name__, experiment.network.__name__
+('gym:FrozenLake-v1', 'OneHot', 'GymActorCritic[FrozenLake-v1]')
 >>> outcome = experiment.run(seed=0, episodes=1, eval_episodes=1, len_episode=5, progress=False)
 >>> 1 <= outcome.results.episodes[-1]["steps"] <= 5
 True
@@ -22,11 +27,16 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from gymnasium import spaces
+
 from spikesim import names
+from spikesim.actor_critic import ActorCriticNetwork
+from spikesim.experiments.control import CONTROL_KEYS, input_mask, small_weights
 from spikesim.experiments.registry import Experiment, mean_total_reward
 from spikesim.games import GymWrapper
+from spikesim.inputs import FourierFeatures
 from spikesim.network import RLNetwork
-from spikesim.neurons import LIF
+from spikesim.neurons import LIF, EscapeNoise
 from spikesim.params import ConfigError, Param, params_of
 from spikesim.synapses import MSTDPET
 from spikesim.weights import Random
@@ -80,7 +90,20 @@ def feed_forward_mask(
     return mask
 
 
-class GymNetwork(RLNetwork):
+class _MadeClass:
+    """Classes made by :func:`network_class` and :func:`actor_critic_class`
+    cannot be found by name: pickle their instances as the class's name,
+    base, parts and keys, and rebuild the class."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        cls = type(self)
+        if _importable(cls):
+            return super().__reduce_ex__(protocol)
+        base = next(b for b in cls.__mro__ if b.__name__ in _BASES)
+        return (_new_network, (cls.__name__, base.__name__, dict(cls.parts), dict(cls.keys)), self.__dict__)
+
+
+class GymNetwork(_MadeClass, RLNetwork):
     """A feed-forward reward-learning network: the inputs, ``n_hidden``
     hidden neurons, then the output neurons (the last ``n_outputs``).
 
@@ -133,13 +156,6 @@ class GymNetwork(RLNetwork):
                 keys["matrix_mask"] = feed_forward_mask(n_in, n_hidden, n_out, probability, skip, rng)
         super().__init__(parts, game, modifiers, **keys)
 
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        # Classes made by network_class() cannot be found by name: pickle
-        # them as their name, parts and keys, and rebuild them.
-        cls = type(self)
-        if _importable(cls):
-            return super().__reduce_ex__(protocol)
-        return (_new_network, (cls.__name__, dict(cls.parts), dict(cls.keys)), self.__dict__)
 
 
 def _importable(cls: type) -> bool:
@@ -153,17 +169,18 @@ def _importable(cls: type) -> bool:
 _CLASSES: dict[Any, type] = {}
 
 
-def _new_network(name: str, parts: dict, keys: dict) -> "GymNetwork":
-    return object.__new__(_subclass(name, parts, keys))
+def _new_network(name: str, base: str, parts: dict, keys: dict) -> Any:
+    return object.__new__(_subclass(name, parts, keys, _BASES[base]))
 
 
-def _subclass(name: str, parts: Mapping[str, type], keys: Mapping[str, Any]) -> type:
-    """A subclass of :class:`GymNetwork` with these parts and keys (one per
-    distinct name, parts and keys in a process)."""
-    if name == GymNetwork.__name__ and not parts and not keys:
-        return GymNetwork
+def _subclass(name: str, parts: Mapping[str, type], keys: Mapping[str, Any], base: type) -> type:
+    """A subclass of ``base`` (:class:`GymNetwork` or :class:`GymActorCritic`)
+    with these parts and keys (one per distinct name, base, parts and keys
+    in a process)."""
+    if name == base.__name__ and not parts and not keys:
+        return base
     try:
-        cache_key: Any = (name, tuple(sorted(parts.items())), tuple(sorted(keys.items())))
+        cache_key: Any = (name, base, tuple(sorted(parts.items())), tuple(sorted(keys.items())))
         hash(cache_key)
     except TypeError:
         cache_key = None
@@ -171,7 +188,7 @@ def _subclass(name: str, parts: Mapping[str, type], keys: Mapping[str, Any]) -> 
         return _CLASSES[cache_key]
     # __qualname__ names the base, so that Network.save/load finds a class
     # to rebuild it with (load gives the parts and keys explicitly)
-    cls = type(name, (GymNetwork,), {"parts": dict(parts), "keys": dict(keys), "__module__": __name__, "__qualname__": GymNetwork.__qualname__})
+    cls = type(name, (base,), {"parts": dict(parts), "keys": dict(keys), "__module__": __name__, "__qualname__": base.__qualname__})
     if cache_key is not None:
         _CLASSES[cache_key] = cls
     return cls
@@ -188,13 +205,94 @@ def network_class(game: GymWrapper, **keys: Any) -> type:
     for family in ("inputs", "neurons", "weights", "synapses", "readout", "rewarder"):
         if family in keys:
             parts[family] = keys.pop(family)
-    return _subclass(f"GymNetwork[{game.env_id}]", parts, _defaults(parts, {**DEFAULT_KEYS, **keys}))
+    return _subclass(f"GymNetwork[{game.env_id}]", parts, _defaults(parts, {**DEFAULT_KEYS, **keys}), GymNetwork)
 
 
 def _defaults(parts: Mapping[str, type], keys: Mapping[str, Any]) -> dict:
     """``keys`` without the default keys that no part takes (max_rate for a OneHot network...)."""
     declared = {p.name for cls in (GymNetwork, *parts.values()) for p in params_of(cls)}
     return {k: v for k, v in keys.items() if k in declared or k not in DEFAULT_KEYS}
+
+
+class GymActorCritic(_MadeClass, ActorCriticNetwork):
+    """The spiking actor-critic (:class:`~spikesim.ActorCriticNetwork`)
+    sized from its game: ``n_critic`` critic neurons then the actor (the
+    wrapper's ``n_outputs``, ``outputs_per_group`` per action), so unless
+    given ``n_neurons`` is ``n_critic + n_outputs`` and ``matrix_mask``
+    connects every input to every body neuron and nothing else
+    (:func:`~spikesim.experiments.control.input_mask`)."""
+
+    def __init__(self, parts: Mapping[str, Any] | None = None, game: Any = None, modifiers: Iterable = (), **keys: Any) -> None:
+        known = {**dict(getattr(game, "params", None) or {}), **type(self).keys, **keys}
+        own = {p.name: p for p in params_of(GymActorCritic)}
+        name = type(self).__name__
+        if all(k in known for k in ("n_inputs", "n_outputs", "n_critic")):
+            if "n_neurons" not in known:
+                keys["n_neurons"] = own["n_critic"].check(known["n_critic"], name) + own["n_outputs"].check(known["n_outputs"], name)
+            if "matrix_mask" not in known:
+                n_neurons = own["n_neurons"].check(keys.get("n_neurons", known.get("n_neurons")), name)
+                keys["matrix_mask"] = input_mask(own["n_inputs"].check(known["n_inputs"], name), n_neurons)
+        super().__init__(parts, game, modifiers, **keys)
+
+
+#: Base classes of the made classes, by name (for pickling).
+_BASES = {cls.__name__: cls for cls in (GymNetwork, GymActorCritic)}
+
+#: Inputs of the Fourier basis of a Box observation at most (a larger space gets the wrapper's PopulationCode).
+MAX_FOURIER_INPUTS = 256
+#: Actor neurons per action of :func:`actor_critic_class` (the wrapper's ``outputs_per_group``).
+ACTOR_NEURONS_PER_ACTION = 20
+#: The keys of a default actor-critic over :data:`~spikesim.experiments.control.CONTROL_KEYS`.
+ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": 40, "on_rate": 0.2}
+
+
+def fourier_order(n_dims: int, max_inputs: int = MAX_FOURIER_INPUTS) -> int | None:
+    """The highest order ``n`` (at most 2) whose Fourier basis of ``n_dims``
+    dimensions has at most ``max_inputs`` features, ``(n + 1)^n_dims``;
+    None when even order 1 has more.
+
+    >>> fourier_order(4), fourier_order(6), fourier_order(8), fourier_order(9)
+    (2, 1, 1, None)
+    """
+    for order in (2, 1):
+        if (order + 1) ** n_dims <= max_inputs:
+            return order
+    return None
+
+
+def actor_critic_class(game: GymWrapper, **keys: Any) -> type:
+    """The default network class for a wrapped environment with a Discrete
+    action space: :class:`GymActorCritic` with escape-noise neurons, Random
+    signed weights from the inputs only, MSTDPET (causal window) modulated by
+    the TD error of the game's reward, and the wrapper's TopAction readout,
+    with :data:`~spikesim.experiments.control.CONTROL_KEYS`,
+    :data:`ACTOR_CRITIC_KEYS` and ``keys`` over them (parts by family name).
+
+    A Box observation of ``m`` values is encoded by its Fourier basis
+    (:class:`~spikesim.inputs.FourierFeatures`, order
+    :func:`fourier_order`) over the wrapper's ranges: the space's bounds,
+    with ``-obs_clip``/``+obs_clip`` (5 by default) for infinite ones; a
+    larger Box, or any other observation space, by the wrapper's input part.
+    The game must be made with ``outputs_per_group`` =
+    :data:`ACTOR_NEURONS_PER_ACTION` (as :func:`experiment_for` makes it)."""
+    if not isinstance(game, GymWrapper):
+        raise ConfigError(f"actor_critic_class: expects a GymWrapper; got {game!r}")
+    if not isinstance(game.env.action_space, spaces.Discrete):
+        raise ConfigError(f"actor_critic_class: expects a Discrete action space; {game.env_id} has "
+                          f"{game.env.action_space} (use network_class)")  # fmt: skip
+    parts = {**game.network_parts(), "neurons": EscapeNoise, "weights": Random, "synapses": MSTDPET}
+    defaults = {**CONTROL_KEYS, **ACTOR_CRITIC_KEYS, "weight_generator": small_weights}
+    space = game.observation_space
+    order = fourier_order(int(np.prod(space.shape))) if isinstance(space, spaces.Box) else None
+    if order is not None and "inputs" not in keys:  # the ranges come from the game: obs_low, obs_high
+        parts["inputs"] = FourierFeatures
+        defaults.update(n_inputs=(order + 1) ** int(np.prod(space.shape)), fourier_order=order)
+    for family in ("inputs", "neurons", "weights", "synapses", "readout", "rewarder"):
+        if family in keys:
+            parts[family] = keys.pop(family)
+    declared = {p.name for cls in (GymActorCritic, *parts.values()) for p in params_of(cls)}
+    values = {k: v for k, v in {**defaults, **keys}.items() if k in declared or k in keys}
+    return _subclass(f"GymActorCritic[{game.env_id}]", parts, values, GymActorCritic)
 
 
 def network_for(game: GymWrapper, **keys: Any) -> RLNetwork:
@@ -207,14 +305,19 @@ def network_for(game: GymWrapper, **keys: Any) -> RLNetwork:
 
 
 def experiment_for(
-    env_id: str, episodes: int = 5, eval_episodes: int = 2, len_episode: int | None = None, *,
+    env_id: str, episodes: int | None = None, eval_episodes: int | None = None, len_episode: int | None = None, *,
     trusted: bool = False, allow: Iterable[str] = (),
 ) -> Experiment:
-    """The experiment ``gym:ENV_ID``: the default network (:func:`network_class`)
-    playing ``GymWrapper(env_id)`` for ``episodes`` training and
-    ``eval_episodes`` evaluation episodes of at most ``len_episode`` steps
-    (default: the environment's limit, at most 500), measured by the mean
-    total reward of the evaluation episodes. Not registered.
+    """The experiment ``gym:ENV_ID``: for a Discrete action space, the
+    default actor-critic (:func:`actor_critic_class`) trained for at most
+    ``episodes`` (default 500) and stopped once solved by the classic count
+    when the environment declares a ``reward_threshold``, then
+    ``eval_episodes`` (default 20) greedy evaluation episodes; for other
+    action spaces, the feed-forward network (:func:`network_class`) for
+    ``episodes`` (default 5) and ``eval_episodes`` (default 2). Episodes last
+    at most ``len_episode`` steps (default: the environment's limit, at most
+    500). The metric is the mean return of the evaluation episodes, and the
+    target the environment's ``reward_threshold``. Not registered.
 
     An id ``module:Env-v0`` makes gymnasium import ``module`` (to register the
     environment): that needs ``trusted=True`` or ``allow=("module",)``, since
@@ -222,25 +325,43 @@ def experiment_for(
     if isinstance(env_id, str) and ":" in env_id:
         module = env_id.partition(":")[0]
         names.check_module(module, what=f"gym:{env_id}: refused to import {module!r}", trusted=trusted, allow=allow)
-    game = GymWrapper(env_id)
+    probe = GymWrapper(env_id)
     try:
-        limit = game.env.spec.max_episode_steps if game.env.spec is not None else None
+        spec = probe.env.spec
+        limit = spec.max_episode_steps if spec is not None else None
+        threshold = spec.reward_threshold if spec is not None else None
+        discrete = isinstance(probe.env.action_space, spaces.Discrete)
+        game_params = {"env": env_id, **({"outputs_per_group": ACTOR_NEURONS_PER_ACTION} if discrete else {})}
+        game = GymWrapper(env_id, **{k: v for k, v in game_params.items() if k != "env"}) if discrete else probe
+        network = actor_critic_class(game) if discrete else network_class(game)
     finally:
-        game.close()
+        probe.close()
+        if discrete:
+            game.close()
     if len_episode is None:
         len_episode = min(limit or 500, 500)
+    if discrete:
+        what = "a spiking actor-critic (escape-noise neurons, MSTDPET modulated by the TD error)"
+        schedule = {"episodes": 500 if episodes is None else episodes, "eval_episodes": 20 if eval_episodes is None else eval_episodes}
+    else:
+        what = "a feed-forward LIF network with MSTDPET"
+        schedule = {"episodes": 5 if episodes is None else episodes, "eval_episodes": 2 if eval_episodes is None else eval_episodes}
     return Experiment(
         name=f"gym:{env_id}",
-        description=f"a feed-forward LIF network with MSTDPET playing the gymnasium environment {env_id}",
-        network=network_class(game),
+        description=f"{what} playing the gymnasium environment {env_id}",
+        network=network,
         game=GymWrapper,
-        game_params={"env": env_id},
-        episodes=episodes,
+        game_params=game_params,
         len_episode=len_episode,
-        eval_episodes=eval_episodes,
         metric=mean_total_reward,
-        metric_name=f"mean total reward of the evaluation episodes of {env_id}",
+        metric_name=f"mean return of the {'greedy ' if discrete else ''}evaluation episodes of {env_id}",
+        target=None if threshold is None else float(threshold),
+        solve_threshold=None if threshold is None or not discrete else float(threshold),
+        **schedule,
     )
 
 
-__all__ = ["DEFAULT_KEYS", "GymNetwork", "experiment_for", "feed_forward_mask", "network_class", "network_for"]
+__all__ = [
+    "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "GymActorCritic", "GymNetwork", "actor_critic_class", "experiment_for",
+    "feed_forward_mask", "fourier_order", "network_class", "network_for",
+]  # fmt: skip

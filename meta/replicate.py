@@ -218,7 +218,8 @@ def summarize(records: list[dict], paper: float | None = None, twins: Sequence[s
     counted apart), with the median and the range of each numeric measure
     (``MEASURE_median``, ``MEASURE_range``; a measure that is None in a run,
     such as ``episodes_to_solve`` of a run that did not solve, counts as
-    missing and ``MEASURE_missing`` says in how many runs).
+    missing and ``MEASURE_missing`` says in how many runs; None in every run,
+    its median and range are None).
 
     >>> records = [{"twin": None, "success": True, "wall_s": 2.0, "metric": 500.0},
     ...            {"twin": None, "success": False, "wall_s": 4.0, "metric": 300.0},
@@ -240,11 +241,11 @@ def summarize(records: list[dict], paper: float | None = None, twins: Sequence[s
         summary[f"{prefix}failed"] = len(failed)
         walls = [r["wall_s"] for r in done]
         summary[f"{prefix}wall_s_per_run"] = float(np.mean(walls)) if walls else None
-        keys = sorted({k for r in done for k, v in r.items() if k not in _NOT_MEASURES and _numeric(v)})
+        keys = sorted({k for r in done for k, v in r.items() if k not in _NOT_MEASURES and (_numeric(v) or v is None)})
         for key in keys:
             values = [float(r[key]) for r in done if _numeric(r.get(key))]
-            summary[f"{prefix}{key}_median"] = float(np.median(values))
-            summary[f"{prefix}{key}_range"] = [float(min(values)), float(max(values))]
+            summary[f"{prefix}{key}_median"] = float(np.median(values)) if values else None
+            summary[f"{prefix}{key}_range"] = [float(min(values)), float(max(values))] if values else None
             missing = len(done) - len(values)
             if missing:
                 summary[f"{prefix}{key}_missing"] = missing

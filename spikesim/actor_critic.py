@@ -97,7 +97,9 @@ class ActorCriticNetwork(RLNetwork):
     such group on a tie. (The spiking tick still runs, for the metrics.)
 
     The reward baseline of the rule must be off (``baseline_rate = 0``): the
-    critic is the baseline.
+    critic is the baseline. :meth:`~spikesim.Network.save` keeps no step
+    waiting for its TD error (a pickle does): a loaded network continues
+    from an episode's start.
     """
 
     PARAMS = (

@@ -277,6 +277,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         verdict = f"target {experiment.target:g}: {'reached' if outcome.success else 'not reached'}"
     metric = f"{outcome.metric:.4g}" if math.isfinite(outcome.metric) else str(outcome.metric)
     print(f"{experiment.name}: {experiment.metric_name} = {metric} ({verdict})")
+    if experiment.solve_threshold is not None:
+        print(solve_line(experiment.measures(outcome), experiment.solve_threshold))
     print(f"run directory: {out} (seed {outcome.results.config['seed']})")
     if not args.no_plots:
         from spikesim import viz
@@ -284,6 +286,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         paths = viz.plot_run(out)
         print(f"plots: {out / 'plots'} ({len(paths)} files)")
     return 0
+
+
+def solve_line(measures: dict, threshold: float) -> str:
+    """The classic solve count of a run, in words.
+
+    >>> solve_line({"episodes_to_solve": 46, "train_episodes": 146, "train_wall_s": 20.5, "solve_wall_s": 20.5}, 475)
+    'training: solved after 46 episodes (episodes 46-145 averaged >= 475); 146 episodes in 20.5 s'
+    """
+    from spikesim.experiments.registry import SOLVE_WINDOW
+
+    solved, episodes = measures["episodes_to_solve"], measures["train_episodes"]
+    done = f"{episodes} episodes in {measures['train_wall_s']:.1f} s"
+    if solved is None:
+        return f"training: not solved (no {SOLVE_WINDOW} consecutive episodes averaged >= {threshold:g}); {done}"
+    last = solved + SOLVE_WINDOW - 1
+    return f"training: solved after {solved} episodes (episodes {solved}-{last} averaged >= {threshold:g}); {done}"
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:

@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from spikesim import ActorCriticNetwork, ConfigError, episodes_to_solve, td_error, train
+from spikesim import ActorCriticNetwork, ConfigError, SolveWindow, episodes_to_solve, td_error, train
+from spikesim.actor_critic import LinearActorCritic
 from spikesim.experiments import get
 from spikesim.experiments.control import input_mask
 from spikesim.inputs import FourierFeatures
@@ -204,3 +205,84 @@ def test_cartpole_ac_learns_far_above_random_in_a_short_budget(seed):
     results = train(net, game, episodes=LEARNING_EPISODES, len_episode=500, eval_episodes=5)
     greedy = results.mean("total_reward")
     assert greedy >= 150, f"seed {seed}: mean greedy return {greedy} after {LEARNING_EPISODES} episodes (random: 22)"
+
+
+# ---------------------------------------------------------------- stopping once solved
+def test_training_stops_at_the_first_solving_window_and_still_evaluates():
+    net, game = get("cartpole-ac").build(seed=0)
+    watch = SolveWindow(threshold=1.0, window=3)  # every episode returns >= 1: solved after 3 episodes
+    results = train(net, game, episodes=50, len_episode=20, eval_episodes=2, callbacks=[watch])
+    assert [r["phase"] for r in results.episodes] == ["train"] * 3 + ["eval"] * 2
+    assert [r["episode"] for r in results.episodes] == [0, 1, 2, 3, 4]
+    assert watch.episodes_to_solve == 0
+    never = SolveWindow(threshold=1e9, window=3)
+    assert len(train(net, game, episodes=4, len_episode=5, callbacks=[never]).phase("train")) == 4
+
+
+def test_solve_window_refuses_bad_values():
+    with pytest.raises(ValueError, match="window must be an integer >= 1; got 0"):
+        SolveWindow(1.0, window=0)
+    with pytest.raises(ValueError, match="threshold must be a finite number; got nan"):
+        SolveWindow(float("nan"))
+
+
+# ---------------------------------------------------------------- the non-spiking twin
+def test_linear_actor_critic_update_by_hand():
+    phi = np.array([1.0, 0.5])
+    agent = LinearActorCritic(lambda s: phi * s, n_features=2, n_actions=2, critic_rate=0.1, actor_rate=0.2,
+                              gamma=0.9, trace_decay=0.5, temperature=2.0, seed=0)  # fmt: skip
+    # first step: V = 0 everywhere, delta = r = 1; pi = (1/2, 1/2)
+    assert agent.learn(1.0, 1, 1.0, reward=1.0) == 1.0
+    np.testing.assert_allclose(agent.v, 0.1 * phi)
+    grad = np.array([-0.5 * phi, 0.5 * phi]) / 2.0  # (onehot(1) - pi) phi / temperature
+    np.testing.assert_allclose(agent.theta, 0.2 * grad)
+    # second step, terminal: delta = 0 - V(s) = -0.1 |phi|^2; the traces decayed by gamma * lambda = 0.45
+    v_before, theta_before = agent.v.copy(), agent.theta.copy()
+    pi = agent.policy(1.0)
+    delta = agent.learn(1.0, 0, 1.0, reward=0.0, terminated=True)
+    assert delta == pytest.approx(-0.1 * phi @ phi)
+    np.testing.assert_allclose(agent.v, v_before + 0.1 * delta * (0.45 * phi + phi))
+    grad2 = (np.array([[1.0], [0.0]]) - pi[:, None]) * phi / 2.0
+    np.testing.assert_allclose(agent.theta, theta_before + 0.2 * delta * (0.45 * grad + grad2))
+
+
+@pytest.mark.parametrize("keys, message", [({"n_actions": 0}, "n_actions expects an integer >= 1"),
+                                           ({"gamma": 1.5}, "gamma expects a number in [0, 1.0]"),
+                                           ({"temperature": 0.0}, "temperature expects")])  # fmt: skip
+def test_linear_actor_critic_refuses_bad_values(keys, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        LinearActorCritic(lambda s: s, **{"n_features": 2, "n_actions": 2, **keys})
+
+
+def test_the_twins_of_cartpole_ac():
+    """The linear twin learns CartPole on the same features (measured: seeds 0-9 solve within 10 episodes of
+    the classic count); the random twin is the seeded random policy (about 22)."""
+    experiment = get("cartpole-ac")
+    for seed in (0, 1):
+        linear = experiment.run_twin("linear", seed=seed, episodes=60, eval_episodes=3)
+        assert linear.metric >= 475, f"seed {seed}: the linear twin's greedy return {linear.metric}"
+    random = experiment.run_twin("random", seed=0, eval_episodes=100)
+    assert 15 < random.metric < 30 and not random.results.phase("train")
+    assert experiment.run_twin("random", seed=0, eval_episodes=100).metric == random.metric  # seeded
+    with pytest.raises(ConfigError, match="no twin 'frozen'; its twins: \\['random', 'linear'\\]"):
+        experiment.run_twin("frozen", seed=0)
+
+
+def test_a_reduced_replication_of_cartpole_ac_reports_the_twins_and_draws_the_curves(tmp_path):
+    from spikesim.commands.replicate import plot_curves, report
+    from spikesim.meta.replicate import replicate
+
+    schedule = {"episodes": 3, "len_episode": 30, "eval_episodes": 2}
+    summary = replicate("cartpole-ac", runs=2, backend="serial", out=tmp_path, schedule=schedule)
+    assert summary["twins"] == ["random", "linear"]
+    assert (summary["completed"], summary["random_completed"], summary["linear_completed"]) == (2, 2, 2)
+    assert summary["train_episodes_median"] == summary["linear_train_episodes_median"] == 3  # the whole schedule
+    assert summary["episodes_to_solve_missing"] == 2  # 3 episodes of 30 steps cannot reach 475
+    assert summary["random_metric_range"][1] <= 30
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert runs == ["seed-0000", "seed-0000-linear", "seed-0000-random", "seed-0001", "seed-0001-linear",
+                    "seed-0001-random"]  # fmt: skip
+    text = report(summary)
+    assert "random twin:" in text and "linear twin:" in text and "episodes_to_solve" in text
+    assert plot_curves(tmp_path, get("cartpole-ac")) == tmp_path / "learning_curves.png"
+    assert (tmp_path / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"

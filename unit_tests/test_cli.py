@@ -272,13 +272,14 @@ def test_run_gym_cartpole_plays_the_environment(tmp_path):
     assert code == 0, stderr
     run = read_run(tmp_path / "cp")
     assert run.config["meta"]["experiment"] == "gym:CartPole-v1" and len(run.episodes) == 2
-    assert run.config["params"]["n_inputs"] == 32  # 4 observation dimensions x 8 inputs
+    assert run.config["params"]["n_inputs"] == 81  # the order-2 Fourier basis of 4 observation dimensions
     assert (run.config["game"]["name"], run.config["game"]["env_id"]) == ("GymWrapper", "CartPole-v1")
     # CartPole gives 1 per step it stays up: the metric is the eval episode's length
-    assert stdout.splitlines()[0] == (
-        f"gym:CartPole-v1: mean total reward of the evaluation episodes of CartPole-v1 = {run.episodes[1]['steps']:.4g} "
-        "(no target)"
-    )
+    assert stdout.splitlines()[:2] == [
+        f"gym:CartPole-v1: mean return of the greedy evaluation episodes of CartPole-v1 = {run.episodes[1]['steps']:.4g} "
+        "(target 475: not reached)",
+        f"training: not solved (no 100 consecutive episodes averaged >= 475); 1 episodes in {run.episodes[0]['wall_s']:.1f} s",
+    ]
     code, _, stderr = run_main("keys", "gym:CartPol-v1")
     assert code == 2 and stderr == (
         "spikesim: error: GymWrapper: cannot make the environment 'CartPol-v1': "

@@ -15,10 +15,11 @@ from gymnasium.utils.env_checker import check_env
 from engines import compare_networks
 from spikesim import ConfigError, Network, experiments
 from spikesim.experiments import gym as gym_experiments
-from spikesim.experiments.gym import GymNetwork, experiment_for, feed_forward_mask, network_for
+from spikesim.experiments.control import input_mask
+from spikesim.experiments.gym import GymActorCritic, GymNetwork, actor_critic_class, experiment_for, feed_forward_mask, network_for
 from spikesim.games import GymWrapper, MultiOneHot
 from spikesim.games import gym_wrapper as wrapper_module
-from spikesim.inputs import OneHot, PopulationCode, RateMap
+from spikesim.inputs import FourierFeatures, OneHot, PopulationCode, RateMap
 from spikesim.readouts import NeuronRates, TopAction
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
@@ -291,20 +292,73 @@ def test_pickle_save_and_load_continue_identically(tmp_path):
     np.testing.assert_array_equal(net.w, loaded.w)
 
 
-def test_experiment_for_an_environment():
+def test_experiment_for_an_environment_with_discrete_actions_is_the_actor_critic():
     experiment = experiment_for("CartPole-v1")
     assert experiment.name == "gym:CartPole-v1" and "gym:CartPole-v1" not in experiments.names()
     assert experiment.metric is experiments.mean_total_reward and experiment.len_episode == 500
-    assert experiment.network.parts["inputs"] is PopulationCode and experiment.network.parts["readout"] is TopAction
-    assert {"obs_clip", "n_hidden", "max_rate", "tau_m", "learning_rate"} <= set(experiment.namespace())
-    network, game = experiment.build({"n_hidden": 5, "obs_clip": 3.0, "learning_rate": 0.1}, seed=1)
-    assert network.n_neurons == 13 and network.config["learning_rate"] == 0.1
-    assert game.params["obs_clip"] == 3.0 and network.config["obs_low"][1] == -3.0
+    assert (experiment.target, experiment.solve_threshold, experiment.episodes) == (475.0, 475.0, 500)
+    assert issubclass(experiment.network, GymActorCritic)
+    assert experiment.network.parts["inputs"] is FourierFeatures and experiment.network.parts["readout"] is TopAction
+    assert {"obs_clip", "n_critic", "gamma", "delta_u", "learning_rate"} <= set(experiment.namespace())
+    network, game = experiment.build({"n_critic": 10, "obs_clip": 3.0, "learning_rate": 0.1}, seed=1)
+    # 3^4 Fourier features; 10 critic + 2 x 20 actor neurons, every input onto each, nothing else
+    assert (network.n_inputs, network.n_neurons, network.n_outputs) == (81, 50, 40)
+    np.testing.assert_array_equal(network.config["matrix_mask"], input_mask(81, 50))
+    assert network.config["learning_rate"] == 0.1 and network.config["fourier_order"] == 2
+    assert game.params["obs_clip"] == 3.0 and network.config["obs_low"][1] == -3.0  # velocity: unbounded
+    assert network.config["obs_high"][0] == np.float32(4.8)  # position: the space's bound
     outcome = experiment.run(seed=1, episodes=1, eval_episodes=2, len_episode=30, progress=False)
     steps = [r["steps"] for r in outcome.results.phase("eval")]
     assert outcome.metric == np.mean([r["total_reward"] for r in outcome.results.phase("eval")]) == np.mean(steps)
-    assert experiment_for("Taxi-v4").len_episode == 200
+    taxi = experiment_for("Taxi-v4")
+    assert taxi.len_episode == 200 and taxi.network.parts["inputs"] is OneHot
+    assert experiment_for("Acrobot-v1").network.keys["fourier_order"] == 1  # 6 dimensions: 2^6 = 64 inputs
     assert experiments.experiment_for is experiment_for and experiments.network_for is network_for
+
+
+def test_experiment_for_other_action_spaces_is_the_feed_forward_network():
+    experiment = experiment_for("MountainCarContinuous-v0")
+    assert issubclass(experiment.network, GymNetwork) and experiment.solve_threshold is None
+    assert experiment.network.parts["inputs"] is PopulationCode and (experiment.episodes, experiment.eval_episodes) == (5, 2)
+    network, _ = experiment.build({"n_hidden": 5}, seed=1)
+    assert network.n_neurons == 5 + 4
+
+
+def test_actor_critic_class_refuses_what_it_cannot_play():
+    with pytest.raises(ConfigError, match="expects a Discrete action space; Pendulum-v1 has Box"):
+        actor_critic_class(GymWrapper("Pendulum-v1"))
+    with pytest.raises(ConfigError, match="actor_critic_class: expects a GymWrapper"):
+        actor_critic_class(object())
+
+
+def test_the_actor_critic_pickles_saves_and_loads_and_its_engines_agree(tmp_path):
+    game = GymWrapper("CartPole-v1", outputs_per_group=3)
+    states, rewards = rollout("CartPole-v1", 8, seed=0)
+    make = actor_critic_class(game, n_critic=4)
+    compare_networks(lambda engine: make(game=game, seed=4, engine=engine), states, rewards)
+    net = make(game=game, seed=2)
+    for state, reward in zip(states[:3], rewards[:3]):
+        net.reward(state, net.tick(state), None, reward)
+    twin = pickle.loads(pickle.dumps(net))  # mid-episode: the step waiting for its TD error comes along
+    assert type(twin).__name__ == "GymActorCritic[CartPole-v1]" and type(twin) is type(net)
+    for state, reward in zip(states[3:5], rewards[3:5]):
+        actions = [n.tick(state) for n in (net, twin)]
+        assert actions[0] == actions[1]
+        for n in (net, twin):
+            n.reward(state, actions[0], None, reward)
+    np.testing.assert_array_equal(net.w, twin.w)
+    net.save(tmp_path / "net")  # saved files hold no waiting step: they continue from an episode's start
+    loaded = Network.load(tmp_path / "net")
+    assert isinstance(loaded, GymActorCritic)
+    for n in (net, twin, loaded):
+        n.reset()
+    for state, reward in zip(states[5:], rewards[5:]):
+        actions = [n.tick(state) for n in (net, twin, loaded)]
+        assert actions[0] == actions[1] == actions[2]
+        for n in (net, twin, loaded):
+            n.reward(state, actions[0], None, reward)
+    np.testing.assert_array_equal(net.w, loaded.w)
+    np.testing.assert_array_equal(net.w, twin.w)
 
 
 def test_docstrings_run():

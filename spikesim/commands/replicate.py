@@ -131,9 +131,11 @@ def _cell(summary: Mapping[str, Any], key: str) -> str:
     """``median [min, max]`` of a measure (with how many runs lacked it), or -."""
     if f"{key}_median" not in summary:
         return "-"
+    missing = f" ({summary[f'{key}_missing']} none)" if summary.get(f"{key}_missing") else ""
+    if summary[f"{key}_median"] is None:
+        return f"-{missing}"
     lo, hi = summary[f"{key}_range"]
-    missing = summary.get(f"{key}_missing")
-    return f"{summary[f'{key}_median']:.4g} [{lo:.4g}, {hi:.4g}]" + (f" ({missing} none)" if missing else "")
+    return f"{summary[f'{key}_median']:.4g} [{lo:.4g}, {hi:.4g}]{missing}"
 
 
 def plot_curves(out: Path, experiment: Any) -> Path | None:
