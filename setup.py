@@ -39,5 +39,6 @@ setup(
         "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2"],
         "bench": ["brian2>=2.5"],
         "docs": ["mkdocs>=1.6,<2"],
+        "box2d": ["gymnasium[box2d]"],  # lunarlander-ac
     },
 )

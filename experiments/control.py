@@ -26,6 +26,7 @@ of 242). The experiment's seed is 0 (``--seed`` changes it).
 """
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -35,7 +36,7 @@ from spikesim.actor_critic import ActorCriticNetwork, LinearActorCritic, play
 from spikesim.experiments.registry import Experiment, Outcome, mean_total_reward, register
 from spikesim.params import ConfigError
 from spikesim.training import Results, SolveWindow
-from spikesim.games import CartPole
+from spikesim.games import CartPole, GymWrapper
 from spikesim.inputs import FourierFeatures
 from spikesim.neurons import EscapeNoise
 from spikesim.readouts import TopAction
@@ -68,18 +69,41 @@ def small_weights(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.uniform(-0.1, 0.1, n)
 
 
+#: Critic neurons, and actor neurons per action, of the control tasks' networks.
 N_CRITIC = 40
-N_ACTOR = 40
+ACTOR_PER_ACTION = 20
 
 #: The keys the control tasks' actor-critics share (measured on CartPole-v1): 20 ms of network time per
-#: environment step, Poisson inputs up to 0.2 spikes per step, signed weights within [-2, 2] mV, escape-noise
-#: neurons driven to 16 mV by their bias, MSTDPET with a causal window only, and the TD error's gains.
+#: environment step, Poisson inputs up to 0.2 spikes per step, signed weights within [-2, 2] mV starting in
+#: [-0.1, 0.1], escape-noise neurons driven to 16 mV by their bias, MSTDPET with a causal window only, and the
+#: TD error's gains.
 CONTROL_KEYS = {
     "max_rate": 0.2, "processing_time": 20, "min_weight": -2.0, "max_weight": 2.0, "storage": "sparse",
+    "weight_generator": small_weights,
     "tau_m": 10.0, "bias": 16.0, "reset_mv": -60.0, "escape_rate": 0.1, "delta_u": 2.0,
     "learning_rate": 0.02, "tau_z": 25.0, "a_minus": 0.0,
     "gamma": 0.95, "v_scale": 50.0, "v_bias": 0.0, "actor_gain": 0.3, "other_actions_gain": -1.0,
 }  # fmt: skip
+#: The parts of the control tasks' actor-critics.
+CONTROL_PARTS = {"inputs": FourierFeatures, "neurons": EscapeNoise, "weights": Random, "synapses": MSTDPET,
+                 "readout": TopAction}  # fmt: skip
+
+
+def sizes(obs_low: list[float], obs_high: list[float], order: int, n_actions: int) -> dict:
+    """The size keys of a control task's actor-critic: the order-``order``
+    Fourier basis of an observation within ``[obs_low, obs_high]``,
+    :data:`N_CRITIC` critic and :data:`ACTOR_PER_ACTION` actor neurons per
+    action, every input onto every body neuron (:func:`input_mask`).
+
+    >>> keys = sizes([0, 0], [1, 1], order=1, n_actions=3)
+    >>> keys["n_inputs"], keys["n_neurons"], keys["n_outputs"], keys["matrix_mask"].shape
+    (4, 100, 60, (104, 100))
+    """
+    n_inputs = (order + 1) ** len(obs_low)
+    n_neurons = N_CRITIC + ACTOR_PER_ACTION * n_actions
+    return {"n_inputs": n_inputs, "fourier_order": order, "obs_low": list(obs_low), "obs_high": list(obs_high),
+            "n_neurons": n_neurons, "n_critic": N_CRITIC, "n_outputs": n_neurons - N_CRITIC, "n_actions": n_actions,
+            "matrix_mask": input_mask(n_inputs, n_neurons)}  # fmt: skip
 
 
 class CartPoleActorCritic(ActorCriticNetwork):
@@ -87,14 +111,8 @@ class CartPoleActorCritic(ActorCriticNetwork):
     neurons (80 spiking neurons), signed weights in [-2, 2] mV, MSTDPET
     modulated by the TD error."""
 
-    parts = {"inputs": FourierFeatures, "neurons": EscapeNoise, "weights": Random, "synapses": MSTDPET,
-             "readout": TopAction}  # fmt: skip
-    keys = {
-        **CONTROL_KEYS, "weight_generator": small_weights,
-        "n_inputs": 81, "fourier_order": 2, "obs_low": CARTPOLE_LOW, "obs_high": CARTPOLE_HIGH,
-        "n_neurons": N_CRITIC + N_ACTOR, "n_critic": N_CRITIC, "n_outputs": N_ACTOR, "n_actions": 2,
-        "matrix_mask": input_mask(81, N_CRITIC + N_ACTOR),
-    }  # fmt: skip
+    parts = CONTROL_PARTS
+    keys = {**CONTROL_KEYS, **sizes(CARTPOLE_LOW, CARTPOLE_HIGH, order=2, n_actions=2)}
 
 
 class RandomPolicy:
@@ -180,4 +198,88 @@ CARTPOLE_AC = register(
         linear={"critic_rate": 0.01, "actor_rate": 0.01, "trace_decay": 0.8},
         published={"episodes_to_solve": "169.5 +- 23.5 (Chung and Kozma 2020, TD-STDP, 10 runs)"},
     )
+)
+
+
+def gym_control(env_id: str, extra: str | None = None):
+    """A game factory: ``GymWrapper(env_id, outputs_per_group=ACTOR_PER_ACTION)``;
+    with ``extra``, a :class:`~spikesim.ConfigError` naming spikesim's
+    install extra when the environment's module cannot be imported."""
+
+    def make(**params: Any) -> GymWrapper:
+        if extra is not None and importlib.util.find_spec(EXTRAS[extra]) is None:
+            raise ConfigError(f"{env_id} needs gymnasium's {extra} extra, which is not installed: "
+                              f'pip install -e ".[{extra}]" (or pip install "gymnasium[{extra}]")')  # fmt: skip
+        return GymWrapper(env_id, **{"outputs_per_group": ACTOR_PER_ACTION, **params})
+
+    make.__name__ = make.__qualname__ = f"gym_control({env_id!r})"
+    return make
+
+
+#: The module each optional extra of gymnasium brings, by extra.
+EXTRAS = {"box2d": "Box2D"}
+
+#: The schedule and metric of the control experiments but cartpole-ac's.
+GYM_CONTROL = {"keys": {"seed": 0}, "eval_episodes": 100, "metric": mean_total_reward,
+               "linear": {"critic_rate": 0.01, "actor_rate": 0.01, "trace_decay": 0.8}}  # fmt: skip
+
+
+class AcrobotActorCritic(ActorCriticNetwork):
+    """Acrobot-v1's 6 observations (cos and sin of both angles, both angular
+    velocities, within the space's bounds) -> the order-1 Fourier basis (64
+    inputs) -> 40 critic + 3 x 20 actor escape-noise neurons. Rewards are -1
+    per step: V is negative, from ``v_bias``."""
+
+    parts = CONTROL_PARTS
+    keys = {**CONTROL_KEYS, **sizes([-1, -1, -1, -1, -4 * np.pi, -9 * np.pi], [1, 1, 1, 1, 4 * np.pi, 9 * np.pi],
+                                    order=1, n_actions=3)}  # fmt: skip
+
+
+class MountainCarActorCritic(ActorCriticNetwork):
+    """MountainCar-v0's position and velocity (within the space's bounds) ->
+    the order-3 Fourier basis (16 inputs) -> 40 critic + 3 x 20 actor
+    escape-noise neurons. Rewards are -1 per step until the goal."""
+
+    parts = CONTROL_PARTS
+    keys = {**CONTROL_KEYS, **sizes([-1.2, -0.07], [0.6, 0.07], order=3, n_actions=3)}
+
+
+class LunarLanderActorCritic(ActorCriticNetwork):
+    """LunarLander-v3's 8 observations (within the space's bounds) -> the
+    order-1 Fourier basis (256 inputs) -> 40 critic + 4 x 20 actor
+    escape-noise neurons."""
+
+    parts = CONTROL_PARTS
+    keys = {**CONTROL_KEYS, **sizes([-2.5, -2.5, -10, -10, -2 * np.pi, -10, 0, 0], [2.5, 2.5, 10, 10, 2 * np.pi, 10, 1, 1],
+                                    order=1, n_actions=4)}  # fmt: skip
+
+
+ACROBOT_AC = register(
+    ControlExperiment(
+        name="acrobot-ac", network=AcrobotActorCritic, game=gym_control("Acrobot-v1"),
+        description="a spiking actor-critic (TD error as MSTDPET's modulator) learning Acrobot-v1",
+        episodes=500, len_episode=500, target=-100.0, solve_threshold=-100.0,
+        metric_name="mean greedy return over the evaluation episodes (random policy: about -490; solved: -100)",
+        published={"greedy_return": "-169.9 (a spiking actor with a TD-LTP critic)"}, **GYM_CONTROL,
+    )  # fmt: skip
+)
+
+MOUNTAINCAR_AC = register(
+    ControlExperiment(
+        name="mountaincar-ac", network=MountainCarActorCritic, game=gym_control("MountainCar-v0"),
+        description="a spiking actor-critic (TD error as MSTDPET's modulator) on MountainCar-v0",
+        episodes=500, len_episode=200, target=-110.0, solve_threshold=-110.0,
+        metric_name="mean greedy return over the evaluation episodes (random policy: -200; solved: -110)",
+        **GYM_CONTROL,
+    )  # fmt: skip
+)
+
+LUNARLANDER_AC = register(
+    ControlExperiment(
+        name="lunarlander-ac", network=LunarLanderActorCritic, game=gym_control("LunarLander-v3", extra="box2d"),
+        description="a spiking actor-critic (TD error as MSTDPET's modulator) on LunarLander-v3 (needs the box2d extra)",
+        episodes=3000, len_episode=1000, target=200.0, solve_threshold=200.0,
+        metric_name="mean greedy return over the evaluation episodes (solved: 200)",
+        published={"episodes_to_solve": "2575 +- 667 (Chung and Kozma 2020, TD-STDP, LunarLander-v2)"}, **GYM_CONTROL,
+    )  # fmt: skip
 )

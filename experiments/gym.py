@@ -31,7 +31,7 @@ from gymnasium import spaces
 
 from spikesim import names
 from spikesim.actor_critic import ActorCriticNetwork
-from spikesim.experiments.control import CONTROL_KEYS, input_mask, small_weights
+from spikesim.experiments.control import ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, input_mask
 from spikesim.experiments.registry import Experiment, mean_total_reward
 from spikesim.games import GymWrapper
 from spikesim.inputs import FourierFeatures
@@ -240,10 +240,8 @@ _BASES = {cls.__name__: cls for cls in (GymNetwork, GymActorCritic)}
 
 #: Inputs of the Fourier basis of a Box observation at most (a larger space gets the wrapper's PopulationCode).
 MAX_FOURIER_INPUTS = 256
-#: Actor neurons per action of :func:`actor_critic_class` (the wrapper's ``outputs_per_group``).
-ACTOR_NEURONS_PER_ACTION = 20
 #: The keys of a default actor-critic over :data:`~spikesim.experiments.control.CONTROL_KEYS`.
-ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": 40, "on_rate": 0.2}
+ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 
 
 def fourier_order(n_dims: int, max_inputs: int = MAX_FOURIER_INPUTS) -> int | None:
@@ -274,14 +272,15 @@ def actor_critic_class(game: GymWrapper, **keys: Any) -> type:
     with ``-obs_clip``/``+obs_clip`` (5 by default) for infinite ones; a
     larger Box, or any other observation space, by the wrapper's input part.
     The game must be made with ``outputs_per_group`` =
-    :data:`ACTOR_NEURONS_PER_ACTION` (as :func:`experiment_for` makes it)."""
+    :data:`~spikesim.experiments.control.ACTOR_PER_ACTION` (as
+    :func:`experiment_for` makes it)."""
     if not isinstance(game, GymWrapper):
         raise ConfigError(f"actor_critic_class: expects a GymWrapper; got {game!r}")
     if not isinstance(game.env.action_space, spaces.Discrete):
         raise ConfigError(f"actor_critic_class: expects a Discrete action space; {game.env_id} has "
                           f"{game.env.action_space} (use network_class)")  # fmt: skip
     parts = {**game.network_parts(), "neurons": EscapeNoise, "weights": Random, "synapses": MSTDPET}
-    defaults = {**CONTROL_KEYS, **ACTOR_CRITIC_KEYS, "weight_generator": small_weights}
+    defaults = {**CONTROL_KEYS, **ACTOR_CRITIC_KEYS}
     space = game.observation_space
     order = fourier_order(int(np.prod(space.shape))) if isinstance(space, spaces.Box) else None
     if order is not None and "inputs" not in keys:  # the ranges come from the game: obs_low, obs_high
@@ -331,7 +330,7 @@ def experiment_for(
         limit = spec.max_episode_steps if spec is not None else None
         threshold = spec.reward_threshold if spec is not None else None
         discrete = isinstance(probe.env.action_space, spaces.Discrete)
-        game_params = {"env": env_id, **({"outputs_per_group": ACTOR_NEURONS_PER_ACTION} if discrete else {})}
+        game_params = {"env": env_id, **({"outputs_per_group": ACTOR_PER_ACTION} if discrete else {})}
         game = GymWrapper(env_id, **{k: v for k, v in game_params.items() if k != "env"}) if discrete else probe
         network = actor_critic_class(game) if discrete else network_class(game)
     finally:

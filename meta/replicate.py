@@ -162,6 +162,7 @@ def replicate(
     paper = exp.paper_value(overrides) if hasattr(exp, "paper_value") else None
     out = Path(out) if out is not None else None
     settings = {"experiment": experiment, "overrides": overrides, "runs": runs, "seed": seed, "twins": twins,
+                "published": dict(getattr(exp, "published", {})),
                 "schedule": dict(schedule or {}), "backend": getattr(backend, "name", backend),
                 "address": address}  # fmt: skip
     if out is not None:

@@ -286,3 +286,24 @@ def test_a_reduced_replication_of_cartpole_ac_reports_the_twins_and_draws_the_cu
     assert "random twin:" in text and "linear twin:" in text and "episodes_to_solve" in text
     assert plot_curves(tmp_path, get("cartpole-ac")) == tmp_path / "learning_curves.png"
     assert (tmp_path / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# ---------------------------------------------------------------- the other control tasks
+@pytest.mark.parametrize("name, sizes, env_id", [("acrobot-ac", (64, 100, 60), "Acrobot-v1"),
+                                                 ("mountaincar-ac", (16, 100, 60), "MountainCar-v0")])  # fmt: skip
+def test_control_experiments_build_from_their_gym_environment(name, sizes, env_id):
+    experiment = get(name)
+    net, game = experiment.build(seed=0)
+    assert (net.n_inputs, net.n_neurons, net.n_outputs) == sizes and game.env_id == env_id
+    assert experiment.solve_threshold == experiment.target == game.env.spec.reward_threshold
+    state, _ = game.reset(seed=0)
+    assert game.env.action_space.contains(game.decode(net.tick(state)))
+
+
+def test_an_environment_whose_extra_is_missing_names_the_extra(monkeypatch):
+    from spikesim.experiments import control
+
+    monkeypatch.setitem(control.EXTRAS, "box2d", "no_such_module_for_the_test")
+    with pytest.raises(ConfigError, match=re.escape('LunarLander-v3 needs gymnasium\'s box2d extra, which is not '
+                                                    'installed: pip install -e ".[box2d]"')):  # fmt: skip
+        get("lunarlander-ac").build(seed=0)

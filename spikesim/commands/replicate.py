@@ -108,6 +108,7 @@ def report(summary: Mapping[str, Any]) -> str:
     lines += [f"  {twin} twin:{' ' * max(1, 10 - len(twin))}{rate(f'{twin}_')}" for twin in twins]
     paper = summary.get("paper_success_rate")
     lines.append(f"  paper:{'':10}{'-' if paper is None else f'{100 * paper:.1f} %'}")
+    lines += [f"  published {key}: {value}" for key, value in (summary.get("published") or {}).items()]
     measures = sorted({k[: -len("_median")] for k in summary if k.endswith("_median")
                        and not any(k.startswith(f"{t}_") for t in twins)}
                       | {k[len(t) + 1 : -len("_median")] for t in twins for k in summary
