@@ -213,7 +213,9 @@ def get(name: str) -> Experiment:
     if not isinstance(name, str):
         raise KeyError(f"an experiment name is a string; got {name!r} Experiments: {', '.join(sorted(_REGISTRY))}")
     if name not in _REGISTRY:
-        near = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
+        lower = {n.lower(): n for n in _REGISTRY}
+        near = difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.5)
+        near = [lower[n] for n in near]  # "XOR" -> "xor": matched without case
         hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
         raise KeyError(f"no experiment named {name!r}{hint} Experiments: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]

@@ -169,6 +169,7 @@ def test_help_and_version_exit_zero():
 ERRORS = [
     (("run", "xr"), 2, r"no experiment named 'xr'; did you mean 'xor'\?"),
     (("keys", "xr"), 2, r"no experiment named 'xr'; did you mean 'xor'\?"),
+    (("run", "XOR"), 2, r"no experiment named 'XOR'; did you mean 'xor'\?"),  # names are matched without case
     (("run", "xor", "--set", "learnig_rate=0.1"), 2, r"unknown key 'learnig_rate'; did you mean 'learning_rate'\?"),
     (("run", "xor", "--set", "learning_rate=abc"), 2, r"MSTDPET: key 'learning_rate' expects a number in \[0, inf\); got 'abc'"),
     (("run", "xor", "--set", "learning_rate=-1"), 2, r"key 'learning_rate' expects a number in \[0, inf\); got -1"),

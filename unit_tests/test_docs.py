@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = ("tutorial.md", "training.md", "search.md")
+PAGES = ("tutorial.md", "training.md", "search.md", "control.md")
 
 
 def blocks(page: str) -> list[tuple[str, str | None]]:
