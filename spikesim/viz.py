@@ -327,10 +327,11 @@ def learning_curves(
     title: str = "Learning curves",
     path: "str | os.PathLike[str] | None" = None,
 ) -> "Figure":
-    """The training returns of many seeds, one band per label: at every
+    """The training returns of many seeds, one colour per label: at every
     episode the median over the seeds of the moving mean of the last
-    ``window`` returns (fewer at the start), and the band from the lowest
-    to the highest seed; ``threshold`` (a solve threshold) as a dashed line.
+    ``window`` returns (fewer at the start), the band between the quartiles,
+    and each seed's curve in a thin line; ``threshold`` (a solve threshold)
+    as a dashed line.
 
     Parameters
     ----------
@@ -341,7 +342,7 @@ def learning_curves(
     Examples
     --------
     >>> fig = learning_curves({"spiking": [[10, 20, 30], [10, 10, 40]]}, window=2, threshold=35.0)
-    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    >>> [line.get_label() for line in fig.axes[0].get_lines() if not line.get_label().startswith("_")]
     ['spiking (median of 2 seeds)', 'solved (35)']
     """
     fig = _figure()
@@ -357,9 +358,12 @@ def learning_curves(
         episodes = np.arange(length)
         with np.errstate(all="ignore"):
             median = np.nanmedian(table, axis=0)
-        (line,) = ax.plot(episodes, median, linewidth=1.8, label=f"{label} (median of {len(means)} seeds)")
-        ax.fill_between(episodes, np.nanmin(table, axis=0), np.nanmax(table, axis=0), color=line.get_color(),
-                        alpha=0.2, linewidth=0)  # fmt: skip
+        (line,) = ax.plot(episodes, median, linewidth=2.0, label=f"{label} (median of {len(means)} seeds)")
+        with np.errstate(all="ignore"):
+            low, high = np.nanpercentile(table, [25, 75], axis=0)
+        ax.fill_between(episodes, low, high, color=line.get_color(), alpha=0.25, linewidth=0)
+        for m in means:
+            ax.plot(np.arange(len(m)), m, color=line.get_color(), linewidth=0.5, alpha=0.35)
     if threshold is not None:
         ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"solved ({threshold:g})")
     ax.set_xlabel("training episode")

@@ -152,7 +152,7 @@ def plot_curves(out: Path, experiment: Any) -> Path | None:
         returns = [r["total_reward"] for r in run.episodes if r["phase"] == "train"]
         if returns:
             twin = (run.config.get("meta") or {}).get("twin")
-            curves.setdefault(f"{twin} twin" if twin else "spiking (trained)", []).append(returns)
+            curves.setdefault(f"{twin} twin" if twin else "spiking actor-critic", []).append(returns)
     if not curves:
         return None
     path = out / "learning_curves.png"
