@@ -73,7 +73,7 @@ class Experiment:
     keys: Mapping[str, Any] = field(default_factory=dict)
     game_params: Mapping[str, Any] = field(default_factory=dict)
     episodes: int = 1
-    len_episode: int = 100
+    len_episode: int | None = None  # None: the game's own episode limit, else 100 (see train)
     eval_episodes: int = 1
     target: float | None = None
     solve_threshold: float | None = None

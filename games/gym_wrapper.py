@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.utils import RecordConstructorArgs, seeding
 
 from spikesim.families import Inputs, Readout
 from spikesim.games.game import Game
@@ -194,7 +195,7 @@ def _top(rates: np.ndarray, rng: np.random.Generator) -> int:
     return int(best[0]) if best.size == 1 else int(best[rng.integers(best.size)])
 
 
-class GymWrapper(Game):
+class GymWrapper(gym.Wrapper, Game, RecordConstructorArgs):
     """A gymnasium environment played through a spiking network.
 
     ``GymWrapper("Taxi-v4")`` makes the environment by id (``make_kwargs``
@@ -204,6 +205,13 @@ class GymWrapper(Game):
     wrapper's ``action_space``), decodes it into the environment's action
     and steps the environment; ``reset(seed=)`` seeds the wrapper and the
     environment alike.
+
+    It is a :class:`gymnasium.Wrapper` and a spikesim :class:`Game`:
+    ``unwrapped`` is the environment's base environment, ``spec`` the
+    environment's spec with the wrapper added (``spec.max_episode_steps`` is
+    the environment's limit; ``gymnasium.make(wrapper.spec)`` makes the same
+    wrapper again), while ``np_random`` is the wrapper's own generator (it
+    breaks the ties of decoded actions), apart from the environment's.
 
     The input part and the readout are chosen from the spaces (see the
     module's tables); :meth:`network_parts` returns them and :attr:`params`
@@ -244,6 +252,8 @@ class GymWrapper(Game):
     >>> obs, info = game.reset(seed=0)
     >>> obs, game.step(2)[0] in range(16)
     (0, True)
+    >>> game.spec.id, game.spec.max_episode_steps, type(game.unwrapped).__name__
+    ('FrozenLake-v1', 100, 'FrozenLakeEnv')
     """
 
     PARAMS = (
@@ -269,7 +279,7 @@ class GymWrapper(Game):
         make_kwargs: Mapping[str, Any] | None = None,
         **params: Any,
     ) -> None:
-        super().__init__(None, **params)
+        Game.__init__(self, None, **params)
         if isinstance(env, str):
             self.env_id = env
             try:
@@ -283,9 +293,10 @@ class GymWrapper(Game):
             self.env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
         else:
             raise ConfigError(f"GymWrapper: env expects a registered environment id or a gymnasium.Env; got {env!r}")
-        self.observation_space = self.env.observation_space
-        self.render_mode = self.env.render_mode
-        self.metadata = dict(getattr(self.env, "metadata", {}) or {})
+        gym.Wrapper.__init__(self, self.env)
+        given = {"inputs": inputs, "readout": readout, "decode": decode, "action_space": action_space, "keys": keys}
+        RecordConstructorArgs.__init__(self, **{k: v for k, v in given.items() if v is not None}, **params)
+        self._rng: np.random.Generator | None = None
 
         derived: dict[str, Any] = {}
         if inputs is None:
@@ -363,12 +374,24 @@ class GymWrapper(Game):
         """The input part and the readout the wrapper chose: ``{"inputs": ..., "readout": ...}``."""
         return {"inputs": self.inputs_class, "readout": self.decoder.readout}
 
+    @property
+    def np_random(self) -> np.random.Generator:
+        """The wrapper's own generator (ties of decoded actions), seeded by ``reset(seed=)``."""
+        if self._rng is None:
+            self._rng, _ = seeding.np_random()
+        return self._rng
+
+    @np_random.setter
+    def np_random(self, value: np.random.Generator) -> None:
+        self._rng = value
+
     def decode(self, output: Any) -> Any:
         """The environment's action for a readout output."""
         return self.decoder(output, self.np_random)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
-        super().reset(seed=seed)
+        if seed is not None:
+            self._rng, _ = seeding.np_random(seed)
         return self.env.reset(seed=seed, options=options)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
@@ -376,12 +399,6 @@ class GymWrapper(Game):
             raise ValueError(f"GymWrapper({self.env_id}): action {action!r} is not in the readout's space {self.action_space}")
         obs, reward, terminated, truncated, info = self.env.step(self.decode(action))
         return obs, float(reward), bool(terminated), bool(truncated), info
-
-    def render(self) -> Any:
-        return self.env.render()
-
-    def close(self) -> None:
-        self.env.close()
 
     def __repr__(self) -> str:
         return f"GymWrapper({self.env_id!r})"

@@ -156,8 +156,10 @@ class _Worker:
 class RayBackend:
     """Evaluates jobs on a pool of Ray actors, one CPU each.
 
-    ``ray.init()`` with no address starts a local cluster; ``address`` (or the
-    ``RAY_ADDRESS`` environment variable) joins an existing one. The actors
+    ``ray.init()`` with no address starts a local cluster, with Ray's token
+    authentication (``RAY_AUTH_MODE=token`` unless the environment sets it);
+    ``address`` (or the ``RAY_ADDRESS`` environment variable) joins an
+    existing one. The actors
     live as long as the backend, so each worker process compiles the
     network's kernels once. A job whose worker dies (its process or its
     node) is retried on another worker, up to ``retries`` times; the dead
@@ -210,6 +212,9 @@ class RayBackend:
             if address is None and not os.environ.get("RAY_ADDRESS"):
                 address = "local"  # a new cluster of our own, not another process's that may stop under us
                 options.setdefault("include_dashboard", False)
+                # token authentication, as Ray's default for a new local cluster, said explicitly: Ray then
+                # keeps it without warning on every start (RAY_AUTH_MODE=disabled in the environment opts out)
+                os.environ.setdefault("RAY_AUTH_MODE", "token")
                 if self.requested_workers is not None:
                     options.setdefault("num_cpus", self.requested_workers)
             probe_address(address or os.environ["RAY_ADDRESS"])

@@ -572,7 +572,8 @@ class OutputRewardParams(NamedTuple):
 
 CONTINUOUS_RWD_ACTION = Param(
     "continuous_rwd_action", "callable", spike_reward,
-    "f(network, state) -> (reward every step, reward per output spike), called once per tick",
+    "f(network, state) -> (reward every step, reward per output spike), or a bool (Spikey's: whether the network "
+    "acted, rewarded every step with rewarder(state, acted, None)), called once per tick",
 )  # fmt: skip
 
 
@@ -586,6 +587,13 @@ class ActiveRLNetwork(RLNetwork):
     ``o`` (``per_spike`` a number or one per output), and reaches the synapses
     in the same step, after this step's pairings. :func:`spike_reward` (the
     default) and :func:`every_step_reward` are the two usual choices.
+
+    A bool, what Spikey's ``continuous_rwd_action`` returns (whether the
+    network acted), holds for the whole tick: every step is rewarded with
+    ``rewarder(state, acted, None)`` (so ``True`` is :func:`every_step_reward`).
+    Spikey's "the output spiked in this step" (``network.spike_log[-1, -1]``)
+    would see the previous tick here: it is :func:`spike_reward` (silent
+    steps get 0).
     """
 
     REQUIRED_PARTS = Network.REQUIRED_PARTS + ("rewarder",)
@@ -599,6 +607,8 @@ class ActiveRLNetwork(RLNetwork):
         name = type(self).__name__
         function = self.config["continuous_rwd_action"]
         rewards = call_user(name, CONTINUOUS_RWD_ACTION, function, self, state)
+        if isinstance(rewards, (bool, np.bool_)):  # Spikey's contract: whether the network acted
+            rewards = (self.rewarder(state, bool(rewards), None), 0.0)
         try:
             every_step, per_spike = rewards
             every_step = float(every_step)
@@ -606,7 +616,8 @@ class ActiveRLNetwork(RLNetwork):
         except (TypeError, ValueError):
             raise ConfigError(
                 f"{name}: key 'continuous_rwd_action' expects f(network, state) -> (a number, a number or "
-                f"{self.n_outputs} numbers); got {reprlib.repr(rewards)} for state {state!r}"
+                f"{self.n_outputs} numbers); got {reprlib.repr(rewards)} for state {state!r} "
+                "(or a bool, as Spikey's: whether the network acted)"
             ) from None
         if not (np.isfinite(every_step) and np.isfinite(per_spike).all()):
             raise SimulationError(f"{type(self).__name__}: continuous_rwd_action gave a non-finite reward")

@@ -240,7 +240,7 @@ def train(
     network: Any,
     game: Any,
     episodes: int = 1,
-    len_episode: int = 100,
+    len_episode: int | None = None,
     eval_episodes: int = 0,
     callbacks: Sequence[Callback] = (),
     out: str | os.PathLike | None = None,
@@ -266,7 +266,13 @@ def train(
     network
         A :class:`~spikesim.Network` (rewarded when it has ``reward``).
     game
-        A gymnasium environment.
+        A gymnasium environment: a spikesim game, a :class:`~spikesim.games.GymWrapper`
+        (which decodes the readout's output into the environment's action), or a
+        plain one (``gymnasium.make("CartPole-v1")``), which gets the readout's
+        output as its action unchanged.
+    len_episode
+        The most steps of an episode; None (the default): the environment's own
+        limit, ``game.spec.max_episode_steps`` (500 for CartPole-v1), else 100.
     callbacks
         Extra :class:`Callback` objects; :class:`EpisodeMetrics` always runs
         first.
@@ -290,6 +296,9 @@ def train(
         (:data:`RUN_FILES`) are removed first; a directory holding other
         files is still refused.
     """
+    if len_episode is None:
+        limit = getattr(getattr(game, "spec", None), "max_episode_steps", None)
+        len_episode = 100 if limit is None else limit
     if episodes < 0 or eval_episodes < 0 or len_episode < 1:
         raise ValueError(
             f"train: episodes and eval_episodes must be >= 0 and len_episode >= 1; "

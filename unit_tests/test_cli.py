@@ -274,7 +274,7 @@ def test_run_gym_cartpole_plays_the_environment(tmp_path):
     run = read_run(tmp_path / "cp")
     assert run.config["meta"]["experiment"] == "gym:CartPole-v1" and len(run.episodes) == 2
     assert run.config["params"]["n_inputs"] == 81  # the order-2 Fourier basis of 4 observation dimensions
-    assert (run.config["game"]["name"], run.config["game"]["env_id"]) == ("GymWrapper", "CartPole-v1")
+    assert (run.config["game"]["name"], run.config["game"]["env_id"]) == ("CartPole-v1", "CartPole-v1")  # the spec's id
     # CartPole gives 1 per step it stays up: the metric is the eval episode's length
     assert stdout.splitlines()[:2] == [
         f"gym:CartPole-v1: mean return of the greedy evaluation episodes of CartPole-v1 = {run.episodes[1]['steps']:.4g} "

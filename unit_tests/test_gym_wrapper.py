@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import pickle
+import re
 import warnings
 
 import gymnasium as gym
@@ -364,3 +365,50 @@ def test_the_actor_critic_pickles_saves_and_loads_and_its_engines_agree(tmp_path
 def test_docstrings_run():
     assert doctest.testmod(wrapper_module).failed == 0
     assert doctest.testmod(gym_experiments).failed == 0
+
+
+# ---------------------------------------------------------------- a gymnasium.Wrapper
+def test_the_wrapper_is_a_gymnasium_wrapper_with_the_environments_unwrapped_and_spec():
+    game = GymWrapper("FrozenLake-v1", outputs_per_group=3)
+    assert isinstance(game, gym.Wrapper) and isinstance(game, wrapper_module.Game)
+    assert game.unwrapped is game.env.unwrapped and type(game.unwrapped).__name__ == "FrozenLakeEnv"
+    assert (game.spec.id, game.spec.max_episode_steps) == ("FrozenLake-v1", 100)
+    assert game.spec.additional_wrappers[-1].kwargs == {"outputs_per_group": 3}
+    again = gym.make(game.spec)  # the spec makes the same wrapper
+    assert type(again) is GymWrapper and again.params["n_outputs"] == 12 and again.spec == game.spec
+    toy = Toy(spaces.Discrete(3), spaces.Discrete(2))
+    assert GymWrapper(toy).spec is None and GymWrapper(toy).unwrapped is toy  # an environment made without a spec
+
+
+def test_the_wrappers_generator_is_its_own():
+    game = GymWrapper("Taxi-v4", readout=NeuronRates, action_space=spaces.Box(0.0, 1.0, (2,)),
+                      decode=lambda output, rng: int(rng.integers(6)))  # fmt: skip
+    game.reset(seed=5)
+    assert game.np_random is not game.env.np_random
+    env_state = game.env.np_random.bit_generator.state
+    assert [game.decode(None) for _ in range(3)] == np.random.default_rng(5).integers(6, size=3).tolist()
+    assert game.env.np_random.bit_generator.state == env_state  # decoding draws nothing from the environment's
+
+
+# check_env's warnings that gymnasium's own environments (gymnasium.make's) give too
+GYMNASIUMS_OWN_WARNINGS = (
+    ".*is different from the unwrapped version",  # any wrapped environment, gymnasium.make's TimeLimit as well
+    ".*A Box observation space (minimum|maximum) value is -?infinity",  # CartPole-v1's velocity bounds
+)
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "FrozenLake-v1"])
+def test_check_env_with_its_warnings_as_errors_and_its_render_check(env_id, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # the "human" render mode without a display
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for message in GYMNASIUMS_OWN_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        check_env(GymWrapper(env_id))
+
+
+def test_the_allowed_warnings_are_gymnasiums_own():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(gym.make("CartPole-v1"), skip_render_check=True)
+    assert all(any(re.match(message, str(w.message)) for w in caught) for message in GYMNASIUMS_OWN_WARNINGS)

@@ -283,6 +283,27 @@ def test_active_network_every_step_reward():
     assert (net._rewards == 1.0).all()
 
 
+def test_active_network_takes_spikeys_bool_whether_the_network_acted():
+    # the XOR rewarder: +1 for the expected action, -punish_mult otherwise; the bool holds for the tick's every step
+    acted = {True: lambda network, state: True, False: lambda network, state: np.bool_(False)}
+    for flag, expected in ((True, [-0.5, 1.0]), (False, [1.0, -0.5])):
+        net = ActiveXORNetwork(game=Logic(preset="XOR"), seed=3, continuous_rwd_action=acted[flag], punish_mult=0.5)
+        for state, reward in zip(STATES[:2], expected):
+            net.tick(state)
+            assert (net._rewards == reward).all() and net.reward(state, None) == reward * net.processing_time
+    spikey, spikesim = (ActiveXORNetwork(game=Logic(preset="XOR"), seed=3, continuous_rwd_action=f, learning_rate=0.5)
+                        for f in (acted[True], every_step_reward))  # fmt: skip
+    np.testing.assert_array_equal(run(spikey, 4), run(spikesim, 4))
+    np.testing.assert_array_equal(spikey.w, spikesim.w)
+    assert not np.array_equal(spikey.w, ActiveXORNetwork(game=Logic(preset="XOR"), seed=3).w)  # it learned
+
+
+def test_active_network_other_returns_are_a_config_error_that_names_the_bool():
+    net = ActiveXORNetwork(game=Logic(preset="XOR"), seed=0, continuous_rwd_action=lambda network, state: 1.0)
+    with pytest.raises(ConfigError, match=r"got 1\.0 for state .* \(or a bool, as Spikey's: whether the network acted\)"):
+        net.tick(STATES[1])
+
+
 # ---------------------------------------------------------------- copies and files
 def test_pickle_round_trip_continues_identically():
     net = xor(learning_rate=0.05)

@@ -6,10 +6,12 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
-from xor_network import XOR_KEYS, XORNetwork
+from xor_network import XOR_KEYS, XOR_PARTS, XORNetwork
 
-from spikesim import Callback, EpisodeMetrics, Trajectory, read_run, train
-from spikesim.games import Logic
+from spikesim import Callback, EpisodeMetrics, RLNetwork, Trajectory, read_run, train
+from spikesim.experiments import Experiment, mean_total_reward
+from spikesim.experiments.gym import network_class, network_for
+from spikesim.games import GymWrapper, Logic
 from spikesim.games.logic import logic_xor
 from spikesim.training import ENERGY_PER_EVENT_J, ENERGY_PER_MAC_J
 
@@ -178,3 +180,39 @@ def test_progress_bar_on_request_and_off_when_not_a_terminal(capsys):
 def test_bad_schedule():
     with pytest.raises(ValueError, match="len_episode >= 1"):
         train(network(), Logic(preset="XOR"), len_episode=0)
+
+
+# ---------------------------------------------------------------- plain gymnasium environments and episode limits
+def rewardless_network():
+    return RLNetwork(parts={k: v for k, v in XOR_PARTS.items() if k != "rewarder"}, seed=0, **{**XOR_KEYS, "processing_time": 2})
+
+
+if "SpikesimTest/Countdown-v0" not in gym.registry:
+    gym.register("SpikesimTest/Countdown-v0", entry_point=lambda: Countdown(1000), max_episode_steps=150)
+
+
+def test_len_episode_defaults_to_the_environments_limit_else_100():
+    made = gym.make("SpikesimTest/Countdown-v0")  # ends after 1000 steps; its limit: 150
+    assert [r["steps"] for r in train(rewardless_network(), made, progress=False).episodes] == [150]
+    assert [r["steps"] for r in train(rewardless_network(), Countdown(1000), progress=False).episodes] == [100]  # no spec
+    assert [r["steps"] for r in train(rewardless_network(), made, len_episode=7, progress=False).episodes] == [7]
+    assert [r["steps"] for r in train(rewardless_network(), Countdown(3), len_episode=10, progress=False).episodes] == [3]
+
+
+def test_an_experiment_without_len_episode_plays_to_the_environments_limit():
+    env = {"env": "SpikesimTest/Countdown-v0"}
+    experiment = Experiment(name="countdown", description="", network=network_class(GymWrapper(**env), processing_time=2),
+                            game=GymWrapper, game_params=env, metric=mean_total_reward, metric_name="", episodes=0)  # fmt: skip
+    assert [r["steps"] for r in experiment.run(seed=0, progress=False).results.episodes] == [150]
+
+
+def test_a_plain_gymnasium_environment_plays_like_the_wrapped_one():
+    # the default network for CartPole-v1 reads out TopAction over 2 actions: its output is CartPole's action
+    def run(game):
+        results = train(network_for(GymWrapper("CartPole-v1"), seed=1), game, episodes=2, eval_episodes=1, progress=False)
+        return results, [(r["steps"], r["total_reward"]) for r in results.episodes]
+
+    plain, played = run(gym.make("CartPole-v1"))
+    _, wrapped = run(GymWrapper("CartPole-v1"))
+    assert played == wrapped and all(steps == reward and steps > 0 for steps, reward in played)
+    assert plain.config["game"] == {"name": "CartPole-v1", "params": {}}
