@@ -201,16 +201,17 @@ CARTPOLE_AC = register(
 )
 
 
-def gym_control(env_id: str, extra: str | None = None):
-    """A game factory: ``GymWrapper(env_id, outputs_per_group=ACTOR_PER_ACTION)``;
-    with ``extra``, a :class:`~spikesim.ConfigError` naming spikesim's
-    install extra when the environment's module cannot be imported."""
+def gym_control(env_id: str, extra: str | None = None, **wrapper: Any):
+    """A game factory: ``GymWrapper(env_id, outputs_per_group=ACTOR_PER_ACTION,
+    **wrapper)``; with ``extra``, a :class:`~spikesim.ConfigError` naming
+    spikesim's install extra when the environment's module cannot be
+    imported."""
 
     def make(**params: Any) -> GymWrapper:
         if extra is not None and importlib.util.find_spec(EXTRAS[extra]) is None:
             raise ConfigError(f"{env_id} needs gymnasium's {extra} extra, which is not installed: "
                               f'pip install -e ".[{extra}]" (or pip install "gymnasium[{extra}]")')  # fmt: skip
-        return GymWrapper(env_id, **{"outputs_per_group": ACTOR_PER_ACTION, **params})
+        return GymWrapper(env_id, **{"outputs_per_group": ACTOR_PER_ACTION, **wrapper, **params})
 
     make.__name__ = make.__qualname__ = f"gym_control({env_id!r})"
     return make
@@ -254,6 +255,18 @@ class LunarLanderActorCritic(ActorCriticNetwork):
                                     order=1, n_actions=4)}  # fmt: skip
 
 
+class PendulumActorCritic(ActorCriticNetwork):
+    """Pendulum-v1's 3 observations (cos and sin of the angle, the angular
+    velocity, within the space's bounds) -> the order-2 Fourier basis (27
+    inputs) -> 40 critic + 5 x 20 actor escape-noise neurons, the groups
+    preferring torques -2, -1, 0, 1 and 2 (the wrapper's ``action_bins``).
+    Rewards are between -16.3 and 0 per step: V is negative, from
+    ``v_bias``."""
+
+    parts = CONTROL_PARTS
+    keys = {**CONTROL_KEYS, **sizes([-1, -1, -8], [1, 1, 8], order=2, n_actions=5), "v_bias": -160.0, "v_scale": 500.0}
+
+
 ACROBOT_AC = register(
     ControlExperiment(
         name="acrobot-ac", network=AcrobotActorCritic, game=gym_control("Acrobot-v1"),
@@ -270,6 +283,16 @@ MOUNTAINCAR_AC = register(
         description="a spiking actor-critic (TD error as MSTDPET's modulator) on MountainCar-v0",
         episodes=500, len_episode=200, target=-110.0, solve_threshold=-110.0,
         metric_name="mean greedy return over the evaluation episodes (random policy: -200; solved: -110)",
+        **GYM_CONTROL,
+    )  # fmt: skip
+)
+
+PENDULUM_AC = register(
+    ControlExperiment(
+        name="pendulum-ac", network=PendulumActorCritic, game=gym_control("Pendulum-v1", action_bins=5),
+        description="a spiking actor-critic (TD error as MSTDPET's modulator) on Pendulum-v1, 5 preferred torques",
+        episodes=500, len_episode=200, target=-200.0, solve_threshold=-200.0,
+        metric_name="mean greedy return over the evaluation episodes (solved, by the issue's count: -200)",
         **GYM_CONTROL,
     )  # fmt: skip
 )

@@ -4,7 +4,8 @@
 network built from the spaces of the environment (through
 :class:`~spikesim.games.GymWrapper`), trained with the environment's reward,
 measured by the mean return of greedy evaluation episodes. For a Discrete
-action space it is the spiking actor-critic :class:`GymActorCritic` (see
+action space (or a one-dimensional Box, as :data:`ACTION_BINS` preferred
+values) it is the spiking actor-critic :class:`GymActorCritic` (see
 :func:`actor_critic_class`: a critic whose firing is V(s) and the TD error
 as the modulator of MSTDPET), trained until the environment's own solve
 threshold is reached by the classic count (or for ``episodes``); for other
@@ -240,6 +241,8 @@ _BASES = {cls.__name__: cls for cls in (GymNetwork, GymActorCritic)}
 
 #: Inputs of the Fourier basis of a Box observation at most (a larger space gets the wrapper's PopulationCode).
 MAX_FOURIER_INPUTS = 256
+#: Preferred values of a one-dimensional Box action for the default actor-critic (the wrapper's ``action_bins``).
+ACTION_BINS = 5
 #: The keys of a default actor-critic over :data:`~spikesim.experiments.control.CONTROL_KEYS`.
 ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 
@@ -276,9 +279,10 @@ def actor_critic_class(game: GymWrapper, **keys: Any) -> type:
     :func:`experiment_for` makes it)."""
     if not isinstance(game, GymWrapper):
         raise ConfigError(f"actor_critic_class: expects a GymWrapper; got {game!r}")
-    if not isinstance(game.env.action_space, spaces.Discrete):
-        raise ConfigError(f"actor_critic_class: expects a Discrete action space; {game.env_id} has "
-                          f"{game.env.action_space} (use network_class)")  # fmt: skip
+    if not isinstance(game.action_space, spaces.Discrete):
+        raise ConfigError(f"actor_critic_class: expects a Discrete action space (or a one-dimensional Box read "
+                          f"with the wrapper's action_bins); {game.env_id} has {game.env.action_space} "
+                          "(use network_class)")  # fmt: skip
     parts = {**game.network_parts(), "neurons": EscapeNoise, "weights": Random, "synapses": MSTDPET}
     defaults = {**CONTROL_KEYS, **ACTOR_CRITIC_KEYS}
     space = game.observation_space
@@ -307,8 +311,10 @@ def experiment_for(
     env_id: str, episodes: int | None = None, eval_episodes: int | None = None, len_episode: int | None = None, *,
     trusted: bool = False, allow: Iterable[str] = (),
 ) -> Experiment:
-    """The experiment ``gym:ENV_ID``: for a Discrete action space, the
-    default actor-critic (:func:`actor_critic_class`) trained for at most
+    """The experiment ``gym:ENV_ID``: for a Discrete action space, or a
+    one-dimensional Box read as :data:`ACTION_BINS` preferred values (the
+    wrapper's ``action_bins``), the default actor-critic
+    (:func:`actor_critic_class`) trained for at most
     ``episodes`` (default 500) and stopped once solved by the classic count
     when the environment declares a ``reward_threshold``, then
     ``eval_episodes`` (default 20) greedy evaluation episodes; for other
@@ -329,8 +335,11 @@ def experiment_for(
         spec = probe.env.spec
         limit = spec.max_episode_steps if spec is not None else None
         threshold = spec.reward_threshold if spec is not None else None
-        discrete = isinstance(probe.env.action_space, spaces.Discrete)
-        game_params = {"env": env_id, **({"outputs_per_group": ACTOR_PER_ACTION} if discrete else {})}
+        space = probe.env.action_space
+        binned = isinstance(space, spaces.Box) and int(np.prod(space.shape)) == 1
+        discrete = isinstance(space, spaces.Discrete) or binned
+        game_params = {"env": env_id, **({"outputs_per_group": ACTOR_PER_ACTION} if discrete else {}),
+                       **({"action_bins": ACTION_BINS} if binned else {})}  # fmt: skip
         game = GymWrapper(env_id, **{k: v for k, v in game_params.items() if k != "env"}) if discrete else probe
         network = actor_critic_class(game) if discrete else network_class(game)
     finally:
@@ -361,6 +370,6 @@ def experiment_for(
 
 
 __all__ = [
-    "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "GymActorCritic", "GymNetwork", "actor_critic_class", "experiment_for",
+    "ACTION_BINS", "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "GymActorCritic", "GymNetwork", "actor_critic_class", "experiment_for",
     "feed_forward_mask", "fourier_order", "network_class", "network_for",
 ]  # fmt: skip

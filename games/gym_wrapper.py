@@ -18,6 +18,7 @@ action space          readout -> action
 ====================  ===========================================================
 Discrete(n)           TopAction over n groups -> the group's index
 Box                   NeuronRates, one group per dimension -> low + (high - low) * rate / full_rate
+Box, one dimension    with action_bins = n: TopAction over n groups -> the top group's preferred value
 MultiDiscrete(nvec)   NeuronRates, one group per value of each dimension -> each dimension's top group
 MultiBinary(n)        as MultiDiscrete([2] * n)
 ====================  ===========================================================
@@ -159,6 +160,29 @@ class BoxDecoder(Decoder):
         return action.reshape(self.shape).astype(self.dtype)
 
 
+class BinnedBoxDecoder(Decoder):
+    """A one-dimensional Box read from a population of preferred values:
+    TopAction over ``bins`` groups, group ``i`` preferring
+    ``a_i = low + i (high - low) / (bins - 1)``; the action is the top
+    group's preferred value (so an actor-critic treats it as a discrete
+    choice among ``bins`` values of the continuous action).
+
+    >>> from gymnasium import spaces
+    >>> decoder = BinnedBoxDecoder(spaces.Box(-2.0, 2.0, (1,), np.float32), outputs_per_group=4, bins=5, clip=1.0)
+    >>> decoder.keys, decoder(np.int64(3), None).tolist()
+    ({'n_actions': 5, 'n_outputs': 20}, [1.0])
+    """
+
+    def __init__(self, space: spaces.Box, outputs_per_group: int, bins: int, clip: float) -> None:
+        low, high = _finite(space.low, clip), _finite(space.high, clip)
+        super().__init__(TopAction, spaces.Discrete(bins), {"n_actions": bins, "n_outputs": bins * outputs_per_group})
+        self.values = np.linspace(low[0], high[0], bins)
+        self.shape, self.dtype = space.shape, space.dtype
+
+    def __call__(self, output: Any, rng: np.random.Generator) -> np.ndarray:
+        return np.full(self.shape, self.values[int(output)], dtype=self.dtype)
+
+
 class MultiDecoder(Decoder):
     """MultiDiscrete(nvec) (and MultiBinary(n) as MultiDiscrete([2] * n)):
     NeuronRates with one group per value of each dimension, dimension after
@@ -263,6 +287,7 @@ class GymWrapper(gym.Wrapper, Game, RecordConstructorArgs):
         Param("inputs_per_value", "int", 1, "inputs per discrete observation value (OneHot, MultiOneHot) or per MultiBinary bit", "[1, inf)"),
         Param("outputs_per_group", "int", 4, "output neurons per readout group (an action, a Box dimension, a discrete value)", "[1, inf)"),
         Param("full_rate", "float", 0.5, "group rate (spikes per neuron per step) that gives a Box action its high bound", "(0, 1]"),
+        Param("action_bins", "int", 0, "a one-dimensional Box action read as the preferred value of the top one of this many groups (0: from the group's rate)", "[0, inf)"),
         Param("binary_rates", "array", (0.0, 0.5), "spike probabilities per step of a MultiBinary input for a bit 0 and a bit 1", "[0, 1]"),
     )
     PRESETS: dict[str, dict[str, Any]] = {}
@@ -347,6 +372,13 @@ class GymWrapper(gym.Wrapper, Game, RecordConstructorArgs):
         p = self._params
         if isinstance(space, spaces.Discrete):
             return DiscreteDecoder(space, p["outputs_per_group"])
+        if isinstance(space, spaces.Box) and p["action_bins"]:
+            if p["action_bins"] == 1:
+                raise ConfigError("GymWrapper: key 'action_bins' expects 0 or an integer >= 2; got 1")
+            if int(np.prod(space.shape)) != 1:
+                raise ConfigError(f"GymWrapper: key 'action_bins' expects a one-dimensional Box action space; "
+                                  f"{self.env_id} has {space}")  # fmt: skip
+            return BinnedBoxDecoder(space, p["outputs_per_group"], p["action_bins"], p["action_clip"])
         if isinstance(space, spaces.Box):
             return BoxDecoder(space, p["outputs_per_group"], p["full_rate"], p["action_clip"])
         if isinstance(space, (spaces.MultiDiscrete, spaces.MultiBinary)):

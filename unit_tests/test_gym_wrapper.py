@@ -317,17 +317,30 @@ def test_experiment_for_an_environment_with_discrete_actions_is_the_actor_critic
     assert experiments.experiment_for is experiment_for and experiments.network_for is network_for
 
 
+def test_experiment_for_a_one_dimensional_box_action_is_the_actor_critic_on_preferred_values():
+    experiment = experiment_for("Pendulum-v1")
+    assert issubclass(experiment.network, GymActorCritic) and experiment.game_params["action_bins"] == 5
+    network, game = experiment.build(seed=1)
+    assert (network.n_inputs, network.n_outputs) == (27, 5 * 20)  # 3^3 Fourier features; 5 groups of 20
+    assert [game.decode(i).tolist() for i in range(5)] == [[-2.0], [-1.0], [0.0], [1.0], [2.0]]
+
+
 def test_experiment_for_other_action_spaces_is_the_feed_forward_network():
-    experiment = experiment_for("MountainCarContinuous-v0")
+    gym.register("spikesim-test/Toy2D-v0", lambda: Toy(spaces.Box(-1.0, 1.0, (2,)), spaces.Box(-1.0, 1.0, (2,))))
+    experiment = experiment_for("spikesim-test/Toy2D-v0")
     assert issubclass(experiment.network, GymNetwork) and experiment.solve_threshold is None
     assert experiment.network.parts["inputs"] is PopulationCode and (experiment.episodes, experiment.eval_episodes) == (5, 2)
     network, _ = experiment.build({"n_hidden": 5}, seed=1)
-    assert network.n_neurons == 5 + 4
+    assert network.n_neurons == 5 + 2 * 4  # 4 outputs per action dimension
 
 
 def test_actor_critic_class_refuses_what_it_cannot_play():
-    with pytest.raises(ConfigError, match="expects a Discrete action space; Pendulum-v1 has Box"):
+    with pytest.raises(ConfigError, match="expects a Discrete action space .* Pendulum-v1 has Box"):
         actor_critic_class(GymWrapper("Pendulum-v1"))
+    with pytest.raises(ConfigError, match="key 'action_bins' expects a one-dimensional Box action space"):
+        GymWrapper(Toy(spaces.Discrete(2), spaces.Box(-1.0, 1.0, (2,))), action_bins=3)
+    with pytest.raises(ConfigError, match="key 'action_bins' expects 0 or an integer >= 2; got 1"):
+        GymWrapper("Pendulum-v1", action_bins=1)
     with pytest.raises(ConfigError, match="actor_critic_class: expects a GymWrapper"):
         actor_critic_class(object())
 
