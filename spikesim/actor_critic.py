@@ -292,7 +292,6 @@ class LinearActorCritic:
         """Clear the eligibility traces (an episode's start)."""
         self.e_v = np.zeros_like(self.v)
         self.e_theta = np.zeros_like(self.theta)
-        self._phi: np.ndarray | None = None
 
     def policy(self, state: Any) -> np.ndarray:
         """``pi(. | s)``."""

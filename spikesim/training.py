@@ -318,8 +318,9 @@ def train(
     bar = _progress_bar(episodes + eval_episodes, progress)
     rewarded = hasattr(network, "reward")
     first = True
+    stop = lambda: any(hook.stop_training(network, game) for hook in hooks)  # noqa: E731
     try:
-        for episode, phase in episode_schedule(episodes, eval_episodes, lambda: any(h.stop_training(network, game) for h in hooks)):
+        for episode, phase in episode_schedule(episodes, eval_episodes, stop):
             network.train() if phase == "train" else network.eval()
             network.reset()
             state, _ = game.reset(seed=seed) if first else game.reset()
