@@ -38,7 +38,7 @@ from spikesim.games import GymWrapper
 from spikesim.inputs import FourierFeatures
 from spikesim.network import RLNetwork
 from spikesim.neurons import LIF, EscapeNoise
-from spikesim.params import ConfigError, Param, params_of
+from spikesim.params import ConfigError, Param, fresh_seed, params_of
 from spikesim.synapses import MSTDPET
 from spikesim.weights import Random
 
@@ -151,7 +151,7 @@ class GymNetwork(_MadeClass, RLNetwork):
                 rng = None
                 if probability < 1.0:
                     if known.get("seed") is None:
-                        keys["seed"] = int(np.random.SeedSequence().entropy)
+                        keys["seed"] = fresh_seed()
                     seed = own["seed"].check(keys.get("seed", known.get("seed")), name)
                     rng = np.random.default_rng([seed, 1])
                 keys["matrix_mask"] = feed_forward_mask(n_in, n_hidden, n_out, probability, skip, rng)

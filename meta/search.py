@@ -11,7 +11,9 @@ A search directory::
 Each line of ``generations.jsonl`` is ``{"generation": g, "genotypes": [...],
 "fitnesses": [...], "best": {"genotype": {...}, "fitness": f, "generation":
 g}, "errors": [{"index": i, "error": "..."}], "evaluations": n, "cache_hits":
-n, "wall_s": s}``; a failed genotype's fitness is ``null`` (the worst).
+n, "wall_s": s}``, generations numbered from 0 (as ``spikesim evolve``
+prints them and the fitness plot draws them); a failed genotype's fitness
+is ``null`` (the worst).
 ``evolve(resume=out)`` continues from the last finished generation and ends
 where an uninterrupted search with the same seed would. Every file is written
 atomically and the log is appended one whole line at a time
@@ -294,7 +296,7 @@ def _resume(directory, experiment, generations, given: Mapping[str, Any]) -> tup
         files.write_text(out / LOG_FILE, "")
     if generations is not None:
         pop.n_epoch = int(generations)
-    log.info("resuming %s after generation %d", out, pop.generation)
+    log.info("resuming %s at generation %d", out, pop.generation)
     return game, pop, out
 
 

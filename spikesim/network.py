@@ -45,6 +45,7 @@ from spikesim.params import (
     closest,
     declarations,
     describe,
+    fresh_seed,
     params_of,
     resolve,
 )
@@ -86,7 +87,7 @@ class Network:
         N_NEURONS,
         N_OUTPUTS,
         PROCESSING_TIME,
-        Param("seed", "int", None, "seed of the network's random generator (None: fresh entropy)", "[0, inf)"),
+        Param("seed", "int", None, "seed of the network's random generator (None: a fresh one, < 2**32)", "[0, inf)"),
         Param("engine", "str", "numba", "numba (compiled) or numpy (reference)", choices=("numba", "numpy")),
     )
     #: Families a network of this class must have.
@@ -144,7 +145,7 @@ class Network:
         check_memory(name, f"{n_total:,} neurons logged over {steps:,} steps (n_inputs, n_neurons, processing_time)",
                      need)  # fmt: skip
         if self.config["seed"] is None:
-            self.config["seed"] = int(np.random.SeedSequence().entropy)
+            self.config["seed"] = fresh_seed()
         self.rng = np.random.default_rng(self.config["seed"])
 
         def build(family: str) -> Any:

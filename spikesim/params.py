@@ -16,6 +16,7 @@ import difflib
 import math
 import numbers
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -253,6 +254,23 @@ _CONVERT = {
     "float|array": _to_float_or_array,
     "any": lambda value: value,
 }
+
+
+#: Fresh seeds are drawn below this bound: at most ten digits, to type back.
+SEED_BOUND = 2**32
+
+
+def fresh_seed() -> int:
+    """A seed for a run given none: drawn from the operating system's
+    entropy, below :data:`SEED_BOUND`, so it can be typed back (``--seed``).
+
+    Examples
+    --------
+    >>> seed = fresh_seed()
+    >>> type(seed), 0 <= seed < 2**32
+    (<class 'int'>, True)
+    """
+    return secrets.randbelow(SEED_BOUND)
 
 
 def closest(name: str, known: Iterable[str]) -> str:

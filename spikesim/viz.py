@@ -44,6 +44,8 @@ __all__ = [
 
 #: Steps of the last episode that :func:`plot_run` draws in its game trajectory.
 TRAJECTORY_STEPS = 200
+#: Runs of fewer episodes get a :func:`learning_curve` of labelled points.
+FEW_EPISODES = 10
 #: Colours of the three groups of neurons.
 GROUP_COLORS = {"inputs": "tab:gray", "body": "tab:blue", "outputs": "tab:red"}
 
@@ -187,6 +189,7 @@ def spike_activity_3d(
     spike_logs: Any,
     dt: float = 1.0,
     n_inputs: int = 0,
+    max_episodes: int = 20,
     title: str = "Spike activity per episode",
     path: "str | os.PathLike[str] | None" = None,
 ) -> "Figure":
@@ -200,19 +203,37 @@ def spike_activity_3d(
     n_inputs
         Leave out the first ``n_inputs`` neurons (the inputs): only the
         body neurons are drawn, numbered as in the log.
+    max_episodes
+        Draw at most this many episodes, evenly spaced from the first to the
+        last (the title then says which).
+
+    Examples
+    --------
+    >>> fig = spike_activity_3d(np.ones((1000, 5, 3)), max_episodes=5)
+    >>> print(fig.axes[0].get_title())
+    Spike activity per episode
+    episodes 0, 250, 500, ..., 999 (5 of 1000)
     """
     logs = np.asarray(spike_logs)
     if logs.ndim != 3:
         raise ValueError(f"spike_logs must be 3-D (episodes, steps, neurons); got shape {logs.shape}")
-    logs = logs[:, :, n_inputs:] != 0
+    if isinstance(max_episodes, bool) or not isinstance(max_episodes, int) or max_episodes < 3:
+        raise ValueError(f"max_episodes must be an integer of at least 3; got {max_episodes!r}")
+    n = logs.shape[0]
+    drawn = np.arange(n)
+    if n > max_episodes:
+        drawn = np.unique(np.linspace(0, n - 1, max_episodes).round().astype(int))
+        title = f"{title}\nepisodes {drawn[0]}, {drawn[1]}, {drawn[2]}, ..., {drawn[-1]} ({len(drawn)} of {n})"
+    logs = logs[drawn, :, n_inputs:] != 0
     fig = _figure((7.0, 5.5))
     ax = fig.add_subplot(projection="3d")
-    episodes, steps, neurons = np.nonzero(logs)
+    rows, steps, neurons = np.nonzero(logs)
+    episodes = drawn[rows]
     ax.scatter(steps * dt, neurons + n_inputs, episodes, c=episodes, cmap="viridis", s=3, depthshade=False,
-               vmin=0, vmax=max(1, logs.shape[0] - 1))  # fmt: skip
+               vmin=0, vmax=max(1, n - 1))  # fmt: skip
     ax.set_xlim(0, max(1, logs.shape[1]) * dt)
     ax.set_ylim(n_inputs, n_inputs + max(1, logs.shape[2]))
-    ax.set_zlim(0, max(1, logs.shape[0] - 1))
+    ax.set_zlim(0, max(1, n - 1))
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron")
     ax.set_zlabel("episode")
@@ -280,7 +301,10 @@ def learning_curve(
 ) -> "Figure":
     """``key`` (the game's total reward by default) per episode of a run,
     train and eval episodes marked apart, with a moving mean over the train
-    episodes.
+    episodes (when it spans more than one). Fewer than
+    :data:`FEW_EPISODES` episodes are drawn as labelled points (a total
+    reward with its episode's steps: ``781 of 800 steps``) and the x label
+    says how many of each phase there are.
 
     Parameters
     ----------
@@ -290,29 +314,51 @@ def learning_curve(
     window
         Episodes in the moving mean (default: a tenth of the train episodes,
         at least 1).
+
+    Examples
+    --------
+    >>> rows = [{"episode": 0, "phase": "train", "total_reward": 781.0, "steps": 800},
+    ...         {"episode": 1, "phase": "eval", "total_reward": 800.0, "steps": 800}]
+    >>> ax = learning_curve(rows).axes[0]
+    >>> [t.get_text() for t in ax.texts], ax.get_xlabel()
+    (['781 of 800 steps', '800 of 800 steps'], 'episode (one point per episode: 1 train, 1 eval)')
     """
     if isinstance(run, (str, os.PathLike)) or hasattr(run, "episodes"):
         loaded = _run(run)
         records, config = loaded.episodes, loaded.config
     else:
         records, config = list(run), {}
+    shown = [r for r in records if r.get("phase") in ("train", "eval") and key in r]
+    few = 0 < len(shown) < FEW_EPISODES
     fig = _figure()
     ax = fig.add_subplot()
+    counts = []
     for phase, style in (("train", dict(color="tab:blue", marker=".", linewidth=0.8)),
                          ("eval", dict(color="tab:orange", marker="s", linestyle="none"))):  # fmt: skip
-        rows = [r for r in records if r.get("phase") == phase and key in r]
+        rows = [r for r in shown if r["phase"] == phase]
         if not rows:
             continue
+        counts.append(f"{len(rows)} {phase}")
         episodes = np.array([r["episode"] for r in rows])
         values = np.array([float(r[key]) for r in rows])
         ax.plot(episodes, values, label=phase, **style)
-        if phase == "train":
-            size = window or max(1, len(values) // 10)
+        size = window or max(1, len(values) // 10) if phase == "train" else 1
+        if size > 1:
             ax.plot(episodes, _moving_mean(values, size), color="black", linewidth=1.5, label=f"moving mean ({size})")
+        if few:
+            for row, episode, value in zip(rows, episodes, values):
+                steps = f" of {row['steps']} steps" if key == "total_reward" and "steps" in row else ""
+                ax.annotate(f"{value:g}{steps}", (episode, value), textcoords="offset points", xytext=(0, 7),
+                            ha="center", fontsize="small")  # fmt: skip
     if not records:
         ax.text(0.5, 0.5, "no episodes", ha="center", va="center", transform=ax.transAxes)
     name = (config.get("meta") or {}).get("experiment") or config.get("network") or "run"
-    ax.set_xlabel("episode")
+    ax.set_xlabel(f"episode (one point per episode: {', '.join(counts)})" if few else "episode")
+    if few:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.margins(x=0.15, y=0.2)
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title or f"Learning curve: {name}")
     if ax.get_legend_handles_labels()[0]:
@@ -384,7 +430,8 @@ def game_trajectory(
     path: "str | os.PathLike[str] | None" = None,
 ) -> "Figure":
     """The observations of a game over its steps (one line per dimension),
-    and below them the actions and rewards when given.
+    and below them the actions and rewards when given; the legends are
+    right of the axes, off the data.
 
     Parameters
     ----------
@@ -423,8 +470,9 @@ def game_trajectory(
         axes[0].plot(steps, obs[:, i], label=labels[i])
     axes[0].set_ylabel("observation")
     axes[0].set_title(title)
+    outside = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
     if n_dims <= 10:
-        axes[0].legend(loc="upper right", fontsize="small")
+        axes[0].legend(**outside)
     if extra:
         ax = axes[1]
         if actions is not None:
@@ -436,7 +484,7 @@ def game_trajectory(
             ax.plot(first_step + np.arange(len(rewards)), np.asarray(rewards, dtype=float), color="tab:green",
                     marker=".", linestyle="none", label="reward")  # fmt: skip
         ax.set_ylabel("action / reward")
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(**outside)
     axes[-1].set_xlabel("step")
     return _finish(fig, path)
 
@@ -524,10 +572,11 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
     ``run_dir/plots``) and return their paths.
 
     Always the learning curve; with ``arrays.npz``, the raster and the
-    firing rates of the last episode's spike log, the 3-D activity of all
-    episodes, the weight matrix and the weight histogram, and the game's
-    trajectory in the last :data:`TRAJECTORY_STEPS` steps of the last episode
-    (observations, actions, rewards); with a search log
+    firing rates of the last episode's spike log, the 3-D activity of the
+    episodes (at most 20 of them), the weight matrix and the weight
+    histogram, and the game's trajectory in the last
+    :data:`TRAJECTORY_STEPS` steps of the last episode (observations,
+    actions, rewards); with a search log
     (``generations.jsonl``), the fitness per generation (a search directory
     needs no ``config.json``). A plot that cannot be drawn from the values in
     the files raises :class:`PlotError`.
@@ -568,7 +617,8 @@ def plot_run(run_dir: "str | os.PathLike[str]", out: "str | os.PathLike[str] | N
              title=f"Spike raster, last tick of {label}")  # fmt: skip
         save("firing_rates.png", firing_rates, last, n_inputs=n_inputs, n_outputs=n_outputs, dt=dt,
              title=f"Firing rates, last tick of {label}")  # fmt: skip
-        save("spike_activity_3d.png", spike_activity_3d, logs, dt=dt, n_inputs=n_inputs)
+        save("spike_activity_3d.png", spike_activity_3d, logs, dt=dt, n_inputs=n_inputs,
+             title="Spike activity, last tick of every episode")  # fmt: skip
     weights = run.arrays.get("weights")
     if weights is not None and weights.ndim == 2:
         save("weights.png", weight_matrix, weights, n_inputs=n_inputs, title="Weights at the end of the run")

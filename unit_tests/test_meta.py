@@ -338,13 +338,32 @@ def test_evolve_command_and_its_resume(tmp_path, capsys):
     common = ["--backend", "serial", "--population", "4", "--len-episode", "4", "--episodes", "0",
               "--param", "learning_rate=0.1:1", "--param", "refractory_period=0:3", "--seed", "2"]  # fmt: skip
     assert main(["evolve", "xor", *common, "--generations", "3", "--out", str(tmp_path / "a"), "--no-plot"]) == 0
+    capsys.readouterr()
     assert main(["evolve", "xor", *common, "--generations", "2", "--out", str(tmp_path / "b")]) == 0
     printed = capsys.readouterr().out
-    assert "generation 2/2: best" in printed and (tmp_path / "b" / "plots" / "fitness.png").is_file()
+    assert "2 generations (numbered from 0)" in printed and (tmp_path / "b" / "plots" / "fitness.png").is_file()
+    assert "generation 1 of 0..1: best" in printed and "generation 2" not in printed
     assert main(["evolve", "--resume", str(tmp_path / "b"), "--generations", "3", "--backend", "serial"]) == 0
-    assert "generation 3/3" in capsys.readouterr().out
+    resumed = capsys.readouterr().out
+    assert "generation 2 of 0..2: best" in resumed and "generation 1 " not in resumed
     a, b = read_search(tmp_path / "a"), read_search(tmp_path / "b")
     assert strip(a["generations"]) == strip(b["generations"]) and len(a["generations"]) == 3
+
+
+def test_evolve_numbers_generations_from_0_on_screen_in_the_log_and_in_the_plot(tmp_path, capsys):
+    from spikesim import viz
+
+    out = tmp_path / "s"
+    options = ["--backend", "serial", "--population", "3", "--len-episode", "4", "--episodes", "0",
+               "--param", "learning_rate=0.1:1", "--generations", "3", "--out", str(out), "--no-plot"]  # fmt: skip
+    assert main(["evolve", "xor", *options]) == 0
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("generation ", "best "))]
+    on_screen = [int(line.split()[1]) for line in printed if line.startswith("generation ")]
+    logged = [record["generation"] for record in read_search(out)["generations"]]
+    drawn = {line.get_label(): list(line.get_xdata()) for line in viz.fitness_per_generation(out).axes[0].get_lines()}
+    assert on_screen == logged == drawn["best"] == drawn["median"] == [0, 1, 2]
+    best = read_search(out)["generations"][-1]["best"]
+    assert printed[-1].startswith("best fitness ") and f"(generation {best['generation']}): " in printed[-1]
 
 
 def test_evolve_command_errors_are_one_line(tmp_path, capsys):

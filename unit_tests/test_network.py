@@ -72,6 +72,7 @@ def test_same_seed_same_run_different_seed_different_run():
 
 def test_seed_none_draws_a_seed_that_reproduces_the_run():
     net = XORNetwork(game=Logic(preset="XOR"))
+    assert type(net.seed) is int and 0 <= net.seed < 2**32 and net.config["seed"] == net.seed  # ten digits at most
     again = XORNetwork(game=Logic(preset="XOR"), seed=net.seed)
     np.testing.assert_array_equal(run(net), run(again))
 

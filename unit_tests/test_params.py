@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from spikesim.params import REQUIRED, ConfigError, Interval, Param, closest, declarations, describe, resolve
+from spikesim.params import (REQUIRED, SEED_BOUND, ConfigError, Interval, Param, closest, declarations, describe,
+                             fresh_seed, resolve)  # fmt: skip
 
 
 def test_interval_parsing_and_membership():
@@ -126,3 +127,11 @@ def test_parts_show_their_declared_parameters_as_their_signature():
     assert all(signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY for name in declared)
     assert all((signature.parameters[n].default is inspect.Parameter.empty) == (p.default is REQUIRED)
                for n, p in declared.items())  # fmt: skip
+
+
+def test_fresh_seeds_are_ints_below_2_to_the_32_spread_over_the_range():
+    seeds = [fresh_seed() for _ in range(1000)]
+    assert SEED_BOUND == 2**32 and all(type(s) is int and 0 <= s < 2**32 for s in seeds)
+    assert len(set(seeds)) > 990  # 2**32 values: a repeat among 1000 has probability about 1e-4
+    assert max(seeds) >= 2**31 and min(seeds) < 2**31  # the whole range, not a small part (each fails with 2**-1000)
+    assert max(len(str(s)) for s in seeds) == 10

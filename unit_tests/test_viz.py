@@ -108,6 +108,23 @@ def test_spike_activity_3d_draws_body_spikes_at_time_neuron_episode():
         viz.spike_activity_3d(np.zeros((4, 5)))
 
 
+def test_spike_activity_3d_draws_at_most_max_episodes_evenly_spaced_and_says_which():
+    logs = np.zeros((1000, 3, 2), dtype=bool)
+    logs[:, 1, 1] = True  # one spike per episode
+    ax = viz.spike_activity_3d(logs, n_inputs=1).axes[0]
+    zs = np.asarray(ax.collections[0]._offsets3d[2])
+    assert len(zs) == 20 and zs[0] == 0 and zs[-1] == 999  # 20 episodes (the default), the first and the last
+    assert set(np.diff(zs)) == {52, 53}  # evenly spaced: 999 / 19 = 52.6
+    assert ax.get_title() == "Spike activity per episode\nepisodes 0, 53, 105, ..., 999 (20 of 1000)"
+    assert ax.get_zlim() == (0.0, 999.0)
+    few = viz.spike_activity_3d(logs[:20], n_inputs=1).axes[0]
+    assert len(few.collections[0]._offsets3d[2]) == 20 and few.get_title() == "Spike activity per episode"
+    five = viz.spike_activity_3d(logs[:21], max_episodes=5).axes[0]
+    assert np.asarray(five.collections[0]._offsets3d[2]).tolist() == [0, 5, 10, 15, 20]
+    with pytest.raises(ValueError, match="max_episodes must be an integer of at least 3; got 2"):
+        viz.spike_activity_3d(logs, max_episodes=2)
+
+
 # --------------------------------------------------------------------------- weights
 def test_weight_matrix_is_one_image_on_a_symmetric_scale():
     w = np.array([[0.0, 1.0, 2.0], [-4.0, 0.0, 3.0], [0.5, 0.5, 0.5]])
@@ -158,7 +175,8 @@ def test_learning_curve_marks_phases_and_draws_a_moving_mean(tmp_path):
     np.testing.assert_array_equal(lines["eval"].get_xdata(), [4])
     np.testing.assert_array_equal(lines["eval"].get_ydata(), [4])
     np.testing.assert_allclose(lines["moving mean (2)"].get_ydata(), [1, 2, 4, 6])
-    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("episode", "total reward", "Learning curve: xor")
+    assert (ax.get_ylabel(), ax.get_title()) == ("total reward", "Learning curve: xor")
+    assert ax.get_xlabel() == "episode (one point per episode: 4 train, 1 eval)"
 
 
 def test_learning_curve_from_records_with_the_default_window():
@@ -168,6 +186,22 @@ def test_learning_curve_from_records_with_the_default_window():
     np.testing.assert_allclose(mean, [0] + [i - 0.5 for i in range(1, 20)])
     empty = viz.learning_curve([]).axes[0]
     assert empty.get_lines() == [] and empty.texts[0].get_text() == "no episodes"
+
+
+def test_learning_curve_of_a_run_of_two_episodes_labels_its_two_points(tmp_path):
+    # what `spikesim run xor` writes: one train episode of 800 steps, one eval episode
+    rows = [{"episode": 0, "phase": "train", "total_reward": 781.0, "steps": 800},
+            {"episode": 1, "phase": "eval", "total_reward": 800.0, "steps": 800}]  # fmt: skip
+    ax = viz.learning_curve(write_run(tmp_path / "xor", rows, experiment="xor")).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"train", "eval"}  # no moving mean of one episode
+    assert sum(len(line.get_xdata()) for line in ax.get_lines()) == 2
+    labels = [(t.get_text(), t.xy) for t in ax.texts]
+    assert labels == [("781 of 800 steps", (0, 781.0)), ("800 of 800 steps", (1, 800.0))]
+    assert ax.get_xlabel() == "episode (one point per episode: 1 train, 1 eval)"
+    assert [tick for tick in ax.get_xticks() if 0 <= tick <= 1] == [0, 1]  # no episode 0.2
+    many = viz.learning_curve(records(list(range(10)), ["train"] * 10)).axes[0]
+    assert len(many.texts) == 0 and many.get_xlabel() == "episode"  # from FEW_EPISODES = 10 on, a curve
 
 
 def test_game_trajectory_from_arrays_and_from_records():
@@ -190,6 +224,16 @@ def test_game_trajectory_from_arrays_and_from_records():
         viz.game_trajectory([{"x": 1}])
     with pytest.raises(ValueError, match="expected 2 names"):
         viz.game_trajectory(obs, labels=["x"])
+
+
+def test_game_trajectory_legends_are_right_of_the_axes_off_the_data():
+    rng = np.random.default_rng(0)
+    fig = viz.game_trajectory(rng.random((50, 4)), rng.integers(0, 2, (50, 1)), np.ones(50))
+    fig.canvas.draw()
+    for ax in fig.axes:
+        legend, box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert legend.x0 > box.x1 and box.y0 <= legend.y1 <= box.y1  # beside the axes, top aligned, inside the figure
+        assert legend.x1 <= fig.bbox.x1
 
 
 # --------------------------------------------------------------------------- searches

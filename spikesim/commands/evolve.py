@@ -120,6 +120,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _of(total: int | None) -> str:
+    """The generations' numbers, as the log and the plot number them (from 0).
+
+    >>> _of(10), _of(None)
+    (' of 0..9', '')
+    """
+    return f" of 0..{total - 1}" if total else ""
+
+
 def run(args: argparse.Namespace) -> int:
     """The ``evolve`` command: returns its exit code."""
     import numpy as np
@@ -182,15 +191,14 @@ def run(args: argparse.Namespace) -> int:
         values = np.array([f for f in record["fitnesses"] if f is not None], dtype=float)
         median = float(np.median(values)) if values.size else None
         best = record["best"]["fitness"] if record["best"] else None
-        n = total[0] or "?"
-        print(f"generation {record['generation'] + 1}/{n}: best {_fmt(best)}  median {_fmt(median)}  "
+        print(f"generation {record['generation']}{_of(total[0])}: best {_fmt(best)}  median {_fmt(median)}  "
               f"({record['evaluations']} evaluated, {record['cache_hits']} cached, {len(record['errors'])} failed, "
               f"{record['wall_s']:.1f} s)", flush=True)  # fmt: skip
 
     if args.resume is None:
         total[0] = options["generations"]
         print(f"evolve {experiment.name}: {options['population']['n_agents']} genotypes x {total[0]} generations "
-              f"on {where}; search directory {out}", flush=True)  # fmt: skip
+              f"(numbered from 0) on {where}; search directory {out}", flush=True)  # fmt: skip
     elif args.generations is not None:
         total[0] = args.generations
     if total[0] is None and args.resume is not None:
@@ -214,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{search.backend}: {search.info['workers']} workers, started in {search.info['startup_s']:.1f} s"
               + (f", {search.info['lost']} evaluation(s) retried" if search.info.get("lost") else ""))  # fmt: skip
     if search.best is not None:
-        print(f"best fitness {_fmt(search.best_fitness)} (generation {search.best['generation'] + 1}): "
+        print(f"best fitness {_fmt(search.best_fitness)} (generation {search.best['generation']}): "
               + ", ".join(f"{k}={_fmt(v)}" for k, v in search.best_genotype.items()))  # fmt: skip
     else:
         print("no genotype was evaluated successfully")
