@@ -153,13 +153,22 @@ class _Worker:
         return evaluate(self.game, genotype, rerun)
 
 
+#: The logger of Ray's notice, at every start of a local cluster, that token authentication is on.
+RAY_TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
+
+
+def _no_token_notice(record: logging.LogRecord) -> bool:
+    """A logging filter: False for Ray's notice that token authentication is on (Ray's default, kept)."""
+    return not record.getMessage().startswith("Token authentication is enabled for this Ray cluster")
+
+
 class RayBackend:
     """Evaluates jobs on a pool of Ray actors, one CPU each.
 
-    ``ray.init()`` with no address starts a local cluster, with Ray's token
-    authentication (``RAY_AUTH_MODE=token`` unless the environment sets it);
-    ``address`` (or the ``RAY_ADDRESS`` environment variable) joins an
-    existing one. The actors
+    ``ray.init()`` with no address starts a local cluster (with Ray's token
+    authentication, its default; its notice of that on every start is not
+    shown); ``address`` (or the ``RAY_ADDRESS`` environment variable) joins
+    an existing one. The actors
     live as long as the backend, so each worker process compiles the
     network's kernels once. A job whose worker dies (its process or its
     node) is retried on another worker, up to ``retries`` times; the dead
@@ -212,13 +221,15 @@ class RayBackend:
             if address is None and not os.environ.get("RAY_ADDRESS"):
                 address = "local"  # a new cluster of our own, not another process's that may stop under us
                 options.setdefault("include_dashboard", False)
-                # token authentication, as Ray's default for a new local cluster, said explicitly: Ray then
-                # keeps it without warning on every start (RAY_AUTH_MODE=disabled in the environment opts out)
-                os.environ.setdefault("RAY_AUTH_MODE", "token")
                 if self.requested_workers is not None:
                     options.setdefault("num_cpus", self.requested_workers)
             probe_address(address or os.environ["RAY_ADDRESS"])
-            ray.init(address=address, **options)
+            notice = logging.getLogger(RAY_TOKEN_LOGGER)
+            notice.addFilter(_no_token_notice)
+            try:
+                ray.init(address=address, **options)
+            finally:
+                notice.removeFilter(_no_token_notice)
             self.started_ray = True
             log.info("ray: %s", "started a local cluster" if self.address is None else f"joined {self.address}")
         if self.requested_workers is None:
