@@ -36,7 +36,8 @@ setup(
     ],
     entry_points={"console_scripts": ["spikesim = spikesim.cli:main"]},
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2"],
+        # gymnasium's box2d extra: the tests build every experiment, lunarlander-ac's LunarLander-v3 included
+        "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2", "gymnasium[box2d]"],
         "bench": ["brian2>=2.5"],
         "docs": ["mkdocs>=1.6,<2"],
         "box2d": ["gymnasium[box2d]"],  # lunarlander-ac
