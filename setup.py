@@ -30,14 +30,15 @@ setup(
         "numpy>=1.24",
         "numba>=0.59",
         "gymnasium>=1.0",
-        "ray[tune]>=2.9",
+        "ray>=2.9",
         "matplotlib>=3.7",
         "tqdm>=4.60",
     ],
     entry_points={"console_scripts": ["spikesim = spikesim.cli:main"]},
     extras_require={
         # gymnasium's box2d extra: the tests build every experiment, lunarlander-ac's LunarLander-v3 included
-        "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2", "gymnasium[box2d]"],
+        "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2", "gymnasium[box2d]", "ray[tune]>=2.9"],
+        "tune": ["ray[tune]>=2.9"],  # spikesim.meta.tune.GeneticSearch, a Ray Tune searcher (pandas, pyarrow...)
         "bench": ["brian2>=2.5"],
         "docs": ["mkdocs>=1.6,<2"],
         "box2d": ["gymnasium[box2d]"],  # lunarlander-ac

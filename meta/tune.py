@@ -20,7 +20,8 @@ generation (or at its target), so give Tune ``num_samples=-1``::
 
 The search space may also come from Tune's ``param_space`` (``tune.uniform``,
 ``tune.loguniform``, ``tune.randint``, ``tune.choice``). State is saved as
-JSON (:meth:`GeneticSearch.save`).
+JSON (:meth:`GeneticSearch.save`). Ray Tune is an optional extra of
+spikesim (``pip install -e ".[tune]"``; the test extra has it too).
 """
 from __future__ import annotations
 
@@ -28,8 +29,12 @@ import math
 from collections import deque
 from typing import Any, Callable, Mapping
 
-from ray.tune.search import Searcher
-from ray.tune.search.sample import Categorical, Domain, Float, Integer, LogUniform
+try:
+    from ray.tune.search import Searcher
+    from ray.tune.search.sample import Categorical, Domain, Float, Integer, LogUniform
+except ImportError as error:  # Ray without its tune extra
+    raise ImportError(f'spikesim.meta.tune needs Ray Tune, which is not installed ({error}): pip install -e ".[tune]" '
+                      '(or pip install "ray[tune]")') from error
 
 from spikesim import files
 from spikesim.meta import constraints as C
