@@ -211,8 +211,9 @@ class Network:
     @classmethod
     def list_keys(cls, game: Any = None, **parts: Any) -> None:
         """Print every parameter of this network class with ``parts`` (over
-        the class's ``parts``) and ``game``: name, type, default, range or
-        choices, the part that declares it, and its doc."""
+        the class's ``parts``) and ``game``: name, type, the value it takes
+        (the class's own ``keys`` over the declared defaults, marked ``*``),
+        range or choices, the part that declares it, and its doc."""
         classes = {**cls.parts, **parts}
         classes.pop("modifiers", None)
         owners = {cls.__name__: cls, **{c.__name__: c for c in classes.values() if c is not None}}
@@ -220,7 +221,7 @@ class Network:
             owners[type(game).__name__ if not isinstance(game, type) else game.__name__] = (
                 game if isinstance(game, type) else type(game)
             )
-        print(describe(declarations(owners).values()))
+        print(describe(declarations(owners).values(), values=cls.keys))
 
     @property
     def n_inputs(self) -> int:

@@ -358,21 +358,43 @@ def resolve(owner: str, params: Iterable[Param], given: Mapping[str, Any]) -> di
     }
 
 
-def describe(params: Iterable[tuple[Param, str]]) -> str:
-    """A table of parameters: name, type, default, range or choices, owner, doc."""
-    rows = [("key", "type", "default", "range / choices", "part", "doc")]
+def describe(params: Iterable[tuple[Param, str]], values: Mapping[str, Any] | None = None) -> str:
+    """A table of parameters: name, type, default, range or choices, owner,
+    doc. With ``values`` (a class's own keys), the third column is the value
+    a key takes, marked ``*`` where it is not the declared default.
+
+    >>> tau = Param("tau", "float", 20.0, "membrane time constant (ms)", "(0, inf)")
+    >>> print(describe([(tau, "LIF")], values={"tau": 10.0}))
+    key  type   value   range / choices  part  doc
+    ----------------------------------------------
+    tau  float  10.0 *  (0, inf)         LIF  membrane time constant (ms)
+    * differs from the declared default (set by the class's keys)
+    """
+    rows = [("key", "type", "default" if values is None else "value", "range / choices", "part", "doc")]
     for p, owner in params:
         limits = p.range or (", ".join(map(repr, p.choices)) if p.choices else "")
-        default = "required" if p.required else _show(p.default)
-        if callable(p.default):
-            default = getattr(p.default, "__name__", "callable")
+        default = _shown_value(p.default, p.required)
+        if values is not None and p.name in values and values[p.name] is not p.default:
+            given = _shown_value(values[p.name], False)
+            default = given if given == default else f"{given} *"
         rows.append((p.name, p.type, default, limits, owner, p.doc))
     widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
     lines = [
         "  ".join(str(c).ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5] for r in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
+    if values is not None and any(str(r[2]).endswith(" *") for r in rows[1:]):
+        lines.append("* differs from the declared default (set by the class's keys)")
     return "\n".join(lines)
+
+
+def _shown_value(value: Any, required: bool) -> str:
+    """A default or a value as a table shows it: ``required``, a callable's name, or a short repr."""
+    if required:
+        return "required"
+    if callable(value):
+        return getattr(value, "__name__", "callable")
+    return _show(value)
 
 
 # Keys shared by several parts: one declaration each, used by all of them.

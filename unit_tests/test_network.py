@@ -202,8 +202,12 @@ def test_list_keys_prints_every_parameter(capsys):
     for key in ("n_inputs", "processing_time", "seed", "engine", "firing_threshold", "state_rate_map", "matrix",
                 "stdp_window", "action_threshold", "reward_mult", "expected_value"):  # fmt: skip
         assert key in out
-    line = next(line for line in out.splitlines() if line.startswith("potential_decay"))
-    assert "float" in line and "[0, 1]" in line and "required" in line and "Neuron" in line
+    # the class's own keys, as `spikesim keys` shows an experiment's: the value, marked where it is not the default
+    line = next(line for line in out.splitlines() if line.startswith("potential_decay"))  # required, set by the class
+    assert line.split()[:4] == ["potential_decay", "float", "0.05", "*"] and "[0, 1]" in line and "Neuron" in line
+    line = next(line for line in out.splitlines() if line.startswith("processing_time"))
+    assert line.split()[:4] == ["processing_time", "int", f"{XORNetwork.keys['processing_time']}", "*"]
+    assert out.splitlines()[-1] == "* differs from the declared default (set by the class's keys)"
 
 
 def test_set_param_validates_and_reaches_the_kernels():
