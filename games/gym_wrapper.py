@@ -11,6 +11,8 @@ Box                   PopulationCode (n_inputs, obs_low, obs_high)
 Discrete              OneHot (n_inputs, n_states)
 MultiDiscrete         MultiOneHot (n_inputs, obs_nvec)
 MultiBinary           RateMap (n_inputs, state_rate_map)
+Tuple, Dict           CompositeCode (n_inputs, obs_leaves): each leaf space (any
+                      nesting of Tuple and Dict) encoded as above, concatenated
 ====================  ===========================================================
 
 ====================  ===========================================================
@@ -41,6 +43,12 @@ from spikesim.params import REQUIRED, ConfigError, Param, call_user
 from spikesim.readouts import NeuronRates, TopAction
 
 _ONE_HOT = {p.name: p for p in OneHot.PARAMS}
+_POPULATION_CODE = {p.name: p for p in PopulationCode.PARAMS}
+
+# The wrapper's encoder keys that CompositeCode shares (one Param each: a network's namespace takes both).
+INPUTS_PER_DIM = Param("inputs_per_dim", "int", 8, "inputs of a PopulationCode per Box observation dimension", "[1, inf)")
+INPUTS_PER_VALUE = Param("inputs_per_value", "int", 1, "inputs per discrete observation value (OneHot, MultiOneHot) or per MultiBinary bit", "[1, inf)")
+BINARY_RATES = Param("binary_rates", "array", (0.0, 0.5), "spike probabilities per step of a MultiBinary input for a bit 0 and a bit 1", "[0, 1]")
 
 
 class MultiOneHot(RateInputs):
@@ -93,6 +101,198 @@ class MultiOneHot(RateInputs):
         for start in (self.offsets + x.astype(np.int64)) * g:
             rates[start : start + g] = self.on_rate
         return rates
+
+
+#: The leaf spaces :class:`CompositeCode` encodes (the spaces of gymnasium's flattening that are not Tuple or Dict).
+LEAF_KINDS = ("Box", "Discrete", "MultiDiscrete", "MultiBinary")
+
+
+class CompositeCode(RateInputs):
+    """A Tuple or Dict observation (nested to any depth) encoded leaf by leaf.
+
+    ``obs_leaves`` lists the leaf spaces in the order of gymnasium's
+    :func:`~gymnasium.spaces.flatten` (a Tuple's elements in order, a Dict's
+    values in the order of its keys, which :class:`~gymnasium.spaces.Dict`
+    sorts), each as ``(path, kind, *bounds)``:
+
+    - ``(path, "Discrete", n, start)``: an integer ``x`` in ``[start, start + n)``;
+    - ``(path, "MultiDiscrete", nvec, start)``: ``m`` integers, ``x_d`` in
+      ``[start_d, start_d + nvec_d)`` (``nvec`` and ``start`` flattened);
+    - ``(path, "MultiBinary", n)``: ``n`` bits (flattened);
+    - ``(path, "Box", low, high)``: ``m`` numbers, with finite bounds
+      ``low_d < high_d`` (flattened).
+
+    ``path`` holds the Tuple indices and Dict keys that lead from the
+    observation to the leaf's value, ``obs[path[0]][path[1]]...``
+    (:class:`GymWrapper` derives ``obs_leaves`` from the space). The inputs
+    are the leaves' blocks one after the other, each laid out as the
+    wrapper's default encoder of that space lays it out, with
+    ``k = inputs_per_value`` and ``g = inputs_per_dim``:
+
+    - Discrete, ``n k`` inputs (OneHot): input ``j`` at ``on_rate`` if
+      ``j // k == x - start``, else at ``off_rate``;
+    - MultiDiscrete, ``k sum(nvec)`` inputs (MultiOneHot): groups of ``k``,
+      dimension after dimension; the group ``x_d - start_d`` of each
+      dimension ``d`` at ``on_rate``, the others at ``off_rate``;
+    - MultiBinary, ``n k`` inputs (RateMap): input ``j`` at
+      ``binary_rates[b]``, ``b`` the bit ``j mod n``;
+    - Box, ``m g`` inputs (PopulationCode): input ``j`` at
+      ``max_rate exp(-(x_d - mu_j)^2 / (2 sigma_d^2))`` with ``d = j // g``,
+      the ``mu`` of dimension ``d`` evenly spaced over ``[low_d, high_d]``
+      and ``sigma_d = width (high_d - low_d) / max(g - 1, 1)``;
+
+    so ``n_inputs`` is the sum of the blocks' sizes. With ``k = 1``,
+    ``on_rate = 1``, ``off_rate = 0`` and ``binary_rates = (0, 1)`` the rates
+    of a space without Box leaves are exactly
+    ``gymnasium.spaces.flatten(space, obs)``. ``slices`` holds each leaf's
+    slice of the inputs.
+
+    Examples
+    --------
+    Blackjack's (player sum, dealer card, usable ace), encoded as
+    ``GymWrapper("Blackjack-v1")`` encodes it (here with ``on_rate=0.5``):
+
+    >>> leaves = (((0,), "Discrete", 32, 0), ((1,), "Discrete", 11, 0), ((2,), "Discrete", 2, 0))
+    >>> inputs = CompositeCode(n_inputs=45, obs_leaves=leaves, on_rate=0.5)
+    >>> np.flatnonzero(inputs.rates((14, 10, 1))).tolist()  # 14, 32 + 10, 32 + 11 + 1
+    [14, 42, 44]
+
+    A Dict of a Box (2 inputs per dimension) and 2 bits:
+
+    >>> leaves = ((("bits",), "MultiBinary", 2), (("pos",), "Box", [0.0], [1.0]))
+    >>> inputs = CompositeCode(n_inputs=4, obs_leaves=leaves, inputs_per_dim=2, binary_rates=[0.0, 0.5], max_rate=0.5)
+    >>> inputs.rates({"pos": [1.0], "bits": [0, 1]}).round(3).tolist()
+    [0.0, 0.5, 0.303, 0.5]
+    """
+
+    PARAMS = (
+        Param("obs_leaves", "any", REQUIRED, "the leaf spaces of a Tuple/Dict observation, in flattening order: (path, kind, *bounds) each"),
+        INPUTS_PER_DIM,
+        INPUTS_PER_VALUE,
+        BINARY_RATES,
+        _ONE_HOT["on_rate"],
+        _ONE_HOT["off_rate"],
+        _POPULATION_CODE["max_rate"],
+        _POPULATION_CODE["width"],
+    )
+
+    def check(self) -> None:
+        leaves = self.obs_leaves
+        if not isinstance(leaves, (list, tuple)) or not leaves:
+            raise self.error("obs_leaves", "a non-empty sequence of leaves (path, kind, *bounds)", repr(leaves))
+        binary = np.ravel(self.binary_rates)
+        if binary.size != 2:
+            raise self.error("binary_rates", "2 probabilities (for a bit 0 and a bit 1)", repr(self.binary_rates))
+        self.leaves = [self._leaf(i, leaf) for i, leaf in enumerate(leaves)]
+        g, k = self.inputs_per_dim, self.inputs_per_value
+        dims, inputs = [], []  # per observation dimension: (low, high, is Box); per input: (dimension, value, on, off)
+        centers, sigmas, self.slices, self.dim_slices = [], [], [], []
+        n_dims = n_inputs = 0
+        for path, kind, a, b in self.leaves:
+            m = a.size
+            if kind == "Box":
+                fraction = np.linspace(0.0, 1.0, g) if g > 1 else np.zeros(1)
+                centers.append((a[:, None] + fraction[None, :] * (b - a)[:, None]).ravel())
+                sigmas.append(np.repeat(self.width * (b - a) / max(g - 1, 1), g))
+                dims.append((a, b, np.ones(m, bool)))
+                dim, value = np.repeat(np.arange(m), g), np.full(m * g, np.nan)
+                on = off = np.zeros(m * g)
+            elif kind == "MultiBinary":
+                dims.append((np.zeros(m), np.full(m, 2.0), np.zeros(m, bool)))
+                dim, value = np.tile(np.arange(m), k), np.ones(m * k)
+                on, off = np.full(m * k, binary[1]), np.full(m * k, binary[0])
+            else:  # Discrete (one dimension), MultiDiscrete: a = nvec, b = start
+                dims.append((b, b + a, np.zeros(m, bool)))
+                dim = np.repeat(np.arange(m), a.astype(np.int64) * k)
+                value = np.concatenate([s + np.repeat(np.arange(int(n)), k) for n, s in zip(a, b)])
+                on, off = np.full(dim.size, self.on_rate), np.full(dim.size, self.off_rate)
+            inputs.append((dim + n_dims, value, on, off))
+            self.slices.append(slice(n_inputs, n_inputs + dim.size))
+            self.dim_slices.append(slice(n_dims, n_dims + m))
+            n_dims, n_inputs = n_dims + m, n_inputs + dim.size
+        if self.n_inputs != n_inputs:
+            raise self.error("n_inputs", f"{n_inputs}, the inputs of obs_leaves (inputs_per_dim {g}, inputs_per_value {k})", self.n_inputs)
+        self.dim_low, self.dim_high, self.dim_box = (np.concatenate(c) for c in zip(*dims))
+        self.dim, self.value, self.on, self.off = (np.concatenate(c) for c in zip(*inputs))
+        self.box = np.isnan(self.value)
+        self.centers = np.concatenate(centers) if centers else np.zeros(0)
+        self.sigmas = np.concatenate(sigmas) if sigmas else np.zeros(0)
+
+    def _leaf(self, i: int, leaf: Any) -> tuple[tuple, str, np.ndarray, np.ndarray]:
+        """``(path, kind, a, b)``: a Box's low and high, or a (Multi)Discrete's nvec and start, or a
+        MultiBinary's zeros and zeros (float64 arrays of one value per observation dimension)."""
+        def bad(expected: str) -> ConfigError:
+            return self.error("obs_leaves", expected, f"{leaf!r} (leaf {i})")
+
+        shapes = {"Discrete": "(path, 'Discrete', n, start)", "MultiDiscrete": "(path, 'MultiDiscrete', nvec, start)",
+                  "MultiBinary": "(path, 'MultiBinary', n)", "Box": "(path, 'Box', low, high)"}  # fmt: skip
+        if not isinstance(leaf, (list, tuple)) or len(leaf) < 2 or leaf[1] not in shapes:
+            raise bad("leaves (path, kind, *bounds) with kind among " + ", ".join(map(repr, LEAF_KINDS)))
+        path, kind, *bounds = leaf
+        if not isinstance(path, (list, tuple)) or len(bounds) != (1 if kind == "MultiBinary" else 2):
+            raise bad(f"a {kind} leaf {shapes[kind]}, path a tuple of Tuple indices and Dict keys")
+        try:
+            arrays = [np.ravel(np.asarray(v, dtype=np.float64)) for v in bounds]
+        except (TypeError, ValueError):
+            raise bad(f"a {kind} leaf {shapes[kind]} of numbers") from None
+        if kind == "Box":
+            low, high = arrays
+            if low.size == 0 or low.size != high.size or not (np.isfinite(low).all() and np.isfinite(high).all()) or (low >= high).any():
+                raise bad("a Box leaf (path, 'Box', low, high) with as many finite low as high values, each low below its high")
+            return tuple(path), kind, low, high
+        if not all(np.isfinite(a).all() and (a == np.floor(a)).all() for a in arrays):
+            raise bad(f"a {kind} leaf {shapes[kind]} of integers")
+        if kind == "MultiBinary":
+            if arrays[0].size != 1 or arrays[0][0] < 1:
+                raise bad("a MultiBinary leaf (path, 'MultiBinary', n) with n >= 1 bits")
+            n = int(arrays[0][0])
+            return tuple(path), kind, np.zeros(n), np.zeros(n)
+        nvec, start = arrays
+        one = kind == "Discrete"
+        if nvec.size == 0 or nvec.size != start.size or (nvec < 1).any() or (one and nvec.size != 1):
+            raise bad(f"a {kind} leaf {shapes[kind]} with {'n' if one else 'each of nvec'} >= 1"
+                      f"{'' if one else ' and a start per value of nvec'}")  # fmt: skip
+        return tuple(path), kind, nvec, start
+
+    def _describe(self, j: int) -> str:
+        path, kind, a, b = self.leaves[j]
+        where = "obs" + "".join(f"[{key!r}]" for key in path)
+        if kind == "Box":
+            what = f"{a.size} finite numbers"
+        elif kind == "MultiBinary":
+            what = f"{a.size} bits (0 or 1)"
+        elif kind == "Discrete":
+            what = f"an integer in [{b[0]:g}, {b[0] + a[0]:g})"
+        else:
+            what = f"{a.size} integers in [start, start + nvec), start {b.astype(int).tolist()}, nvec {a.astype(int).tolist()}"
+        return f"{where}: {what}"
+
+    def rates(self, state: Any) -> np.ndarray:
+        x = np.empty(self.dim_low.size)
+        for j, ((path, _, _, _), dims) in enumerate(zip(self.leaves, self.dim_slices)):
+            value = state
+            try:
+                for key in path:
+                    value = value[key]
+                value = np.ravel(np.asarray(value, dtype=np.float64))
+            except (KeyError, IndexError, TypeError, ValueError):
+                value = None
+            if value is None or value.size != dims.stop - dims.start:
+                raise ConfigError(f"CompositeCode: expects at {self._describe(j)}; got the observation {state!r}")
+            x[dims] = value
+        discrete = ~self.dim_box
+        wrong = ~np.isfinite(x) | (discrete & ((x != np.floor(x)) | (x < self.dim_low) | (x >= self.dim_high)))
+        if wrong.any():
+            j = next(j for j, dims in enumerate(self.dim_slices) if wrong[dims].any())
+            raise ConfigError(f"CompositeCode: expects at {self._describe(j)}; got the observation {state!r}")
+        xi = x[self.dim]
+        rates = np.where(xi == self.value, self.on, self.off)
+        rates[self.box] = self.max_rate * np.exp(-((xi[self.box] - self.centers) ** 2) / (2.0 * self.sigmas**2))
+        return rates
+
+    def check_states(self, states: list) -> None:
+        for state in states:
+            self.rates(state)
 
 
 class Decoder:
@@ -253,7 +453,8 @@ class GymWrapper(gym.Wrapper, Game, RecordConstructorArgs):
     inputs
         An input part class to use instead of the default one; give the keys
         it needs in ``keys``. Needed for observation spaces the wrapper
-        cannot encode (Dict, Tuple, Text, Graph, ...).
+        cannot encode (Text, Graph, Sequence, ..., or a Tuple or Dict
+        holding one).
     readout, decode, action_space
         A readout part class to use instead of the default one, with
         ``decode(output, rng) -> action`` (default: the output is the
@@ -283,12 +484,12 @@ class GymWrapper(gym.Wrapper, Game, RecordConstructorArgs):
     PARAMS = (
         Param("obs_clip", "float", 5.0, "bound used for an infinite bound of a Box observation space: -obs_clip or +obs_clip", "(0, inf)"),
         Param("action_clip", "float", 1.0, "bound used for an infinite bound of a Box action space: -action_clip or +action_clip", "(0, inf)"),
-        Param("inputs_per_dim", "int", 8, "inputs of a PopulationCode per Box observation dimension", "[1, inf)"),
-        Param("inputs_per_value", "int", 1, "inputs per discrete observation value (OneHot, MultiOneHot) or per MultiBinary bit", "[1, inf)"),
+        INPUTS_PER_DIM,
+        INPUTS_PER_VALUE,
         Param("outputs_per_group", "int", 4, "output neurons per readout group (an action, a Box dimension, a discrete value)", "[1, inf)"),
         Param("full_rate", "float", 0.5, "group rate (spikes per neuron per step) that gives a Box action its high bound", "(0, 1]"),
         Param("action_bins", "int", 0, "a one-dimensional Box action read as the preferred value of the top one of this many groups (0: from the group's rate)", "[0, inf)"),
-        Param("binary_rates", "array", (0.0, 0.5), "spike probabilities per step of a MultiBinary input for a bit 0 and a bit 1", "[0, 1]"),
+        BINARY_RATES,
     )
     PRESETS: dict[str, dict[str, Any]] = {}
 
@@ -360,9 +561,44 @@ class GymWrapper(gym.Wrapper, Game, RecordConstructorArgs):
         if isinstance(space, spaces.MultiBinary):
             n = int(np.prod(space.shape))
             return RateMap, {"n_inputs": n * p["inputs_per_value"], "state_rate_map": [float(r) for r in p["binary_rates"]]}
-        raise ConfigError(
-            f"GymWrapper: cannot encode the observation space {space} of {self.env_id} "
-            "(Box, Discrete, MultiDiscrete and MultiBinary have default encoders); "
+        if isinstance(space, (spaces.Tuple, spaces.Dict)):
+            found = list(self._leaves(space, space, ()))
+            if not found:
+                raise self._cannot_encode(space, ": it holds no values")
+            leaves, sizes = zip(*found)
+            return CompositeCode, {"n_inputs": sum(sizes), "obs_leaves": leaves}
+        raise self._cannot_encode(space)
+
+    def _leaves(self, space: spaces.Space, top: spaces.Space, path: tuple) -> Any:
+        """``(leaf, n_inputs)`` of each leaf space of the composite ``top``, in flattening order
+        (see :class:`CompositeCode`); ``space`` is at ``path`` in ``top``."""
+        p = self._params
+        k = p["inputs_per_value"]
+        if isinstance(space, spaces.Tuple):
+            for i, element in enumerate(space.spaces):
+                yield from self._leaves(element, top, (*path, i))
+        elif isinstance(space, spaces.Dict):
+            for key, element in space.spaces.items():
+                yield from self._leaves(element, top, (*path, key))
+        elif isinstance(space, spaces.Box):
+            low, high = _finite(space.low, p["obs_clip"]), _finite(space.high, p["obs_clip"])
+            yield (path, "Box", low.tolist(), high.tolist()), low.size * p["inputs_per_dim"]
+        elif isinstance(space, spaces.Discrete):
+            yield (path, "Discrete", int(space.n), int(space.start)), int(space.n) * k
+        elif isinstance(space, spaces.MultiDiscrete):
+            nvec = np.ravel(space.nvec).astype(np.int64)
+            yield (path, "MultiDiscrete", nvec.tolist(), np.ravel(space.start).astype(np.int64).tolist()), int(nvec.sum()) * k
+        elif isinstance(space, spaces.MultiBinary):
+            n = int(np.prod(space.shape))
+            yield (path, "MultiBinary", n), n * k
+        else:
+            where = "obs" + "".join(f"[{key!r}]" for key in path)
+            raise self._cannot_encode(top, f": its element {where} is {space}, which has none")
+
+    def _cannot_encode(self, space: spaces.Space, why: str = "") -> ConfigError:
+        return ConfigError(
+            f"GymWrapper: cannot encode the observation space {space} of {self.env_id}{why} "
+            "(Box, Discrete, MultiDiscrete and MultiBinary, and Tuple and Dict of them, have default encoders); "
             "pass inputs= (an Inputs part class that encodes its observations) and keys= (the values of its keys), "
             "e.g. inputs=RateMap, keys={'n_inputs': N, 'state_rate_map': f} "
             "with f(observation) -> N spike probabilities"

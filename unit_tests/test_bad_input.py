@@ -123,6 +123,7 @@ def test_izhikevich_refuses_a_step_its_euler_scheme_cannot_integrate():
 # ---------------------------------------------------------------- polarities and the check() chain
 #: The keys each registered input part needs besides n_inputs = 2 (a new input part must be added here).
 INPUT_KEYS = {
+    "CompositeCode": {"obs_leaves": (((0,), "Discrete", 2, 0),)},
     "FourierFeatures": {"obs_low": [0.0], "obs_high": [1.0], "fourier_order": 1},
     "MultiOneHot": {"obs_nvec": [2]},
     "OneHot": {"n_states": 2},

@@ -183,7 +183,7 @@ ERRORS = [
     (("frobnicate",), 2, r"invalid choice: 'frobnicate'"),
     (("plot", "no/such/run"), 2, r"^spikesim: error: no/such/run: no such run directory$"),
     (("run", "gym:"), 2, r"gym: expects an environment id"),
-    (("run", "gym:Blackjack-v1"), 2, r"cannot encode the observation space Tuple\(.* of Blackjack-v1 .*pass inputs="),
+    (("run", "gym:Blackjack-v1", "--set", "inputs_per_value=0"), 2, r"key 'inputs_per_value' expects an integer in \[1, inf\); got 0"),
 ]
 
 

@@ -133,9 +133,9 @@ def test_multi_one_hot_errors():
 
 
 def test_unsupported_spaces_say_what_to_pass():
-    with pytest.raises(ConfigError, match="cannot encode the observation space Tuple.* of Blackjack-v1.*pass inputs=.*"
+    with pytest.raises(ConfigError, match="cannot encode the observation space Tuple.* of Toy: its element obs\\[1\\] is Text.*pass inputs=.*"
                        "e.g. inputs=RateMap, keys={'n_inputs': N, 'state_rate_map': f}"):  # fmt: skip
-        GymWrapper("Blackjack-v1")
+        GymWrapper(Toy(spaces.Tuple((spaces.Discrete(2), spaces.Text(5))), spaces.Discrete(2)))
     with pytest.raises(ConfigError, match="cannot decode actions of the space Tuple.*pass readout="):
         GymWrapper(Toy(spaces.Discrete(2), spaces.Tuple((spaces.Discrete(2), spaces.Discrete(2)))))
     with pytest.raises(ConfigError, match="does not start at 0"):
@@ -425,3 +425,70 @@ def test_the_allowed_warnings_are_gymnasiums_own():
         warnings.simplefilter("always")
         check_env(gym.make("CartPole-v1"), skip_render_check=True)
     assert all(any(re.match(message, str(w.message)) for w in caught) for message in GYMNASIUMS_OWN_WARNINGS)
+
+
+# ---------------------------------------------------------------- Tuple and Dict observations: CompositeCode
+def test_blackjack_gets_the_composite_code_of_its_three_discrete_values():
+    game = GymWrapper("Blackjack-v1")
+    # gymnasium's Blackjack-v1: player sum 0..31, dealer's showing card 1..10 (in a Discrete(11)), usable ace
+    assert game.observation_space == spaces.Tuple((spaces.Discrete(32), spaces.Discrete(11), spaces.Discrete(2)))
+    assert game.network_parts() == {"inputs": wrapper_module.CompositeCode, "readout": TopAction}
+    assert game.params["n_inputs"] == 32 + 11 + 2
+    assert game.params["obs_leaves"] == (((0,), "Discrete", 32, 0), ((1,), "Discrete", 11, 0), ((2,), "Discrete", 2, 0))
+    inputs = wrapper_module.CompositeCode(**{k: game.params[k] for k in ("n_inputs", "obs_leaves")}, on_rate=0.5)
+    expected = np.zeros(45)
+    expected[[14, 32 + 10, 43 + 1]] = 0.5  # by hand: 14, then the dealer's 10, then the usable ace
+    assert inputs.rates((14, 10, 1)).tolist() == expected.tolist()
+    for seed in range(5):  # the observations of the game: the hand-written encoder above gives the same rates
+        obs, _ = game.reset(seed=seed)
+        assert inputs.rates(obs).tolist() == blackjack_rates(obs).tolist()
+    wide = GymWrapper("Blackjack-v1", inputs_per_value=2)
+    inputs = wrapper_module.CompositeCode(**{k: wide.params[k] for k in ("n_inputs", "obs_leaves", "inputs_per_value")})
+    assert inputs.n_inputs == 90 and np.flatnonzero(inputs.rates((14, 10, 1))).tolist() == [28, 29, 84, 85, 88, 89]
+
+
+def test_the_default_network_plays_blackjack_with_valid_actions_and_saves(tmp_path):
+    game = GymWrapper("Blackjack-v1")
+    net = network_for(game, seed=0)
+    assert isinstance(net.inputs, wrapper_module.CompositeCode) and net.n_inputs == 45
+    rewards = []
+    for episode in range(5):
+        net.reset()
+        state, _ = game.reset(seed=episode)
+        for _ in range(20):
+            action = net.tick(state)
+            assert game.action_space.contains(action) and game.env.action_space.contains(game.decode(action))
+            state_next, reward, terminated, truncated, _ = game.step(action)
+            net.reward(state, action, state_next, reward)
+            state = state_next
+            if terminated or truncated:
+                rewards.append(reward)
+                break
+    assert len(rewards) == 5 and set(rewards) <= {-1.0, 0.0, 1.0}
+    net.save(tmp_path / "net")
+    loaded = Network.load(tmp_path / "net")
+    assert loaded.config["obs_leaves"] == game.params["obs_leaves"]
+    np.testing.assert_array_equal(loaded.inputs.rates((20, 3, 0)), net.inputs.rates((20, 3, 0)))
+
+
+def test_the_blackjack_experiment_is_the_actor_critic_and_runs():
+    experiment = experiment_for("Blackjack-v1")
+    assert issubclass(experiment.network, GymActorCritic) and experiment.network.parts["inputs"] is wrapper_module.CompositeCode
+    network, game = experiment.build(seed=0)
+    assert network.n_inputs == 45 and network.config["on_rate"] == 0.2  # the actor-critic's on_rate, as for OneHot
+    outcome = experiment.run(seed=0, episodes=2, eval_episodes=2, progress=False)
+    assert len(outcome.results.phase("train")) == 2 and len(outcome.results.phase("eval")) == 2
+    assert -1.0 <= outcome.metric <= 1.0
+
+
+def test_nested_tuple_and_dict_observations_play_through_the_wrapper():
+    space = spaces.Dict({"pos": spaces.Box(-1.0, 1.0, (2,)), "more": spaces.Tuple((spaces.Discrete(3, start=-1), spaces.MultiBinary(2)))})
+    toy = GymWrapper(Toy(space, spaces.Discrete(2)), inputs_per_dim=3)
+    assert toy.params["n_inputs"] == 3 + 2 + 2 * 3  # more: Discrete, MultiBinary; then pos
+    check_env(toy, skip_render_check=True)
+    net = network_for(toy, seed=1)
+    state, _ = toy.reset(seed=0)
+    for _ in range(5):
+        action = net.tick(state)
+        state, reward, terminated, truncated, _ = toy.step(action)
+        net.reward(state, action, None, reward)
