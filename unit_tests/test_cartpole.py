@@ -182,8 +182,14 @@ def test_cartpole_experiment_is_registered_and_learns_a_little():
     assert 0.1 < mask[:32, :40].mean() < 0.3  # sparse inputs -> hidden
     twin = pickle.loads(pickle.dumps(network))
     assert type(twin) is type(network) is experiment.network
-    # a short schedule: 30 training episodes lift the steps balanced above a frozen twin's
-    trained = experiment.run(seed=0, episodes=30, eval_episodes=5, progress=False)
-    frozen = experiment.run(seed=0, episodes=0, eval_episodes=5, progress=False)
-    assert trained.metric == np.mean([r["total_reward"] for r in trained.results.phase("eval")])
-    assert trained.metric > frozen.metric
+    # a short schedule: 30 training episodes lift the steps balanced above a frozen twin's, on 10 seeds.
+    # Measured (seeds 0-9): trained above frozen on 10 of 10 (seed 7 only just: 10.6 against 10.4); mean
+    # 30.3 steps against 18.5 (1.64x). Asked: at least 8 of 10 and a mean 1.3x the frozen one. About 3 s.
+    trained, frozen = [], []
+    for seed in range(10):
+        outcome = experiment.run(seed=seed, episodes=30, eval_episodes=5, progress=False)
+        assert outcome.metric == np.mean([r["total_reward"] for r in outcome.results.phase("eval")])
+        trained.append(outcome.metric)
+        frozen.append(experiment.run(seed=seed, episodes=0, eval_episodes=5, progress=False).metric)
+    wins = sum(t > f for t, f in zip(trained, frozen))
+    assert wins >= 8 and np.mean(trained) >= 1.3 * np.mean(frozen), (trained, frozen)

@@ -36,10 +36,16 @@ def test_namespace_holds_network_part_and_game_keys():
 
 
 def test_xor_learns_within_its_budget(tmp_path):
-    outcome = experiments.get("xor").run(seed=2, out=tmp_path, progress=False)
-    # evaluation: the fraction of correct actions; chance is 0.5
-    assert outcome.metric >= 0.9 and outcome.success
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["metric"] == outcome.metric and summary["success"] is True
-    frozen = experiments.get("xor").run(seed=2, episodes=0, progress=False)  # never trained
-    assert frozen.metric < 0.8
+    # evaluation: the fraction of correct actions; chance is 0.5. Several seeds and a rate: measured over seeds
+    # 0-9, 9 of 10 succeed (metric 0.994-1.0; seed 0 reaches 0.72) and the frozen networks score 0.44-0.55.
+    # Asked on seeds 0-5 (5 of 6 measured): at least 4 succeed, every frozen one below 0.8. About 2 s a seed.
+    xor = experiments.get("xor")
+    outcomes = {seed: xor.run(seed=seed, out=tmp_path / str(seed), progress=False) for seed in range(6)}
+    succeeded = [seed for seed, o in outcomes.items() if o.success]
+    assert len(succeeded) >= 4, {seed: o.metric for seed, o in outcomes.items()}
+    for seed, outcome in outcomes.items():
+        assert outcome.success == (outcome.metric >= 0.9)
+        summary = json.loads((tmp_path / str(seed) / "summary.json").read_text())
+        assert summary["metric"] == outcome.metric and summary["success"] is outcome.success
+        frozen = xor.run(seed=seed, episodes=0, progress=False)  # never trained
+        assert frozen.metric < 0.8

@@ -381,3 +381,40 @@ def test_evolve_command_errors_are_one_line(tmp_path, capsys):
     assert "drop --population" in error("--resume", str(tmp_path), "--population", "3")
     assert "not a search directory" in error("--resume", str(tmp_path / "nothing"))
     assert "give an EXPERIMENT" in error()
+
+
+def test_evolve_xor_without_param_searches_the_documented_default_space(tmp_path, capsys):
+    import re
+    from pathlib import Path
+
+    from spikesim.meta import SEARCH_SPACES
+
+    # what docs/search.md says the README's `spikesim evolve xor` searches
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "search.md").read_text()
+    stated = re.search(r"For `xor` the\s+default is `learning_rate` in \[([\d.]+), ([\d.]+)\], `tau_z` in "
+                       r"\[([\d.]+), ([\d.]+)\] and `tau_m` in \[([\d.]+), ([\d.]+)\]", docs)  # fmt: skip
+    assert stated, "docs/search.md no longer states the xor default search space"
+    lo_lr, hi_lr, lo_z, hi_z, lo_m, hi_m = map(float, stated.groups())
+    documented = {"learning_rate": (lo_lr, hi_lr), "tau_z": (lo_z, hi_z), "tau_m": (lo_m, hi_m)}
+    assert documented == {"learning_rate": (0.05, 2.0), "tau_z": (5.0, 100.0), "tau_m": (5.0, 40.0)}
+    assert SEARCH_SPACES["xor"] == documented
+    # the command as the README gives it (no --param), reduced to 2 genotypes x 1 generation of 4-tick runs
+    out = tmp_path / "s"
+    options = ["--backend", "serial", "--population", "2", "--generations", "1", "--len-episode", "4",
+               "--episodes", "0", "--eval-episodes", "1", "--out", str(out), "--no-plot"]  # fmt: skip
+    assert main(["evolve", "xor", *options]) == 0
+    capsys.readouterr()
+    search = read_search(out)
+    genes = search["search"]["metagame"]["config"]["constraints"]
+    assert genes == {k: {"type": "continuous", "low": a, "high": b, "log": False} for k, (a, b) in documented.items()}
+    [record] = search["generations"]
+    assert len(record["genotypes"]) == 2 and record["errors"] == []
+    xor = experiments.get("xor")
+    for genotype, fitness in zip(record["genotypes"], record["fitnesses"]):
+        assert set(genotype) == set(documented)
+        assert all(lo <= genotype[k] <= hi for k, (lo, hi) in documented.items())
+        # the fitness is the experiment's metric for the genotype on the search's seed (0)
+        assert fitness == xor.run(genotype, seed=0, episodes=0, len_episode=4, eval_episodes=1, progress=False).metric
+        net, _ = xor.build(genotype, seed=0)
+        assert (net.config["tau_m"], net.config["tau_z"], net.config["learning_rate"]) == (
+            genotype["tau_m"], genotype["tau_z"], genotype["learning_rate"])  # the genes reach the network

@@ -14,17 +14,25 @@ def python_blocks() -> list[str]:
 
 
 def test_quick_start_learns_xor():
-    namespace: dict = {}
-    exec(python_blocks()[0], namespace)
-    net = namespace["net"]
-    net.eval()
-    rates = {}
-    for state in ((0, 0), (0, 1), (1, 0), (1, 1)):
-        net.tick(np.array(state))
-        rates[state] = net.spike_log[:, -1].mean()
-    # Florian's success test: the output fires less for 11 than for 01 and 10 (00 has no input)
-    assert rates[(1, 1)] < rates[(0, 1)] and rates[(1, 1)] < rates[(1, 0)], rates
-    assert rates[(0, 0)] == 0.0
+    # The block as printed (seed 1), then on seeds 2-5 (its two seed=1 replaced): a rate, not one lucky seed.
+    # Measured: Florian's success test holds on all 5 (11 fires at 0.01-0.034 per step, 01 and 10 at
+    # 0.088-0.142); at least 4 of 5 asked. About 1 s per seed.
+    block = python_blocks()[0]
+    assert block.count("seed=1") == 2  # XOR(..., seed=1) and game.reset(seed=1)
+    learned = {}
+    for seed in range(1, 6):
+        namespace: dict = {}
+        exec(block.replace("seed=1", f"seed={seed}"), namespace)
+        net = namespace["net"]
+        net.eval()
+        rates = {}
+        for state in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            net.tick(np.array(state))
+            rates[state] = net.spike_log[:, -1].mean()
+        assert rates[(0, 0)] == 0.0  # no input, no output, learned or not
+        # Florian's success test: the output fires less for 11 than for 01 and 10 (00 has no input)
+        learned[seed] = bool(rates[(1, 1)] < rates[(0, 1)] and rates[(1, 1)] < rates[(1, 0)])
+    assert sum(learned.values()) >= 4, learned
 
 
 def test_adding_a_part_example_runs_on_both_engines():
