@@ -35,6 +35,12 @@ def test_quick_start_learns_xor():
     assert sum(learned.values()) >= 4, learned
 
 
+def test_quick_start_prints_what_the_readme_shows(capsys):
+    exec(python_blocks()[0], {})
+    shown = re.search(r"```python\n.*?```\n\n```text\n(.*?)```", README.read_text(), flags=re.S).group(1)
+    assert capsys.readouterr().out == shown
+
+
 def test_adding_a_part_example_runs_on_both_engines():
     namespace: dict = {}
     exec(python_blocks()[1], namespace)
