@@ -181,7 +181,8 @@ def replicate(
             record["error"] = evaluation.error
         else:
             info = evaluation.info
-            record.update(success=bool(info["success"]), metric=info["metric"], wall_s=info["wall_s"],
+            success = None if info["success"] is None else bool(info["success"])  # None: the experiment has no target
+            record.update(success=success, metric=info["metric"], wall_s=info["wall_s"],
                           **{k: v for k, v in info["measures"].items() if k != "success"})  # fmt: skip
             if out is not None:
                 write_run(out / "runs" / f"seed-{seed + rerun:04d}{f'-{twin}' if twin else ''}", info)
@@ -216,7 +217,7 @@ def replicate(
 def summarize(records: list[dict], paper: float | None = None, twins: Sequence[str] = ()) -> dict:
     """Success counts, rates and Wilson 95 % intervals of the trained runs of
     ``records`` and of each twin's (keys prefixed ``TWIN_``; failed runs
-    counted apart), with the median and the range of each numeric measure
+    counted apart; None for runs whose experiment has no target), with the median and the range of each numeric measure
     (``MEASURE_median``, ``MEASURE_range``; a measure that is None in a run,
     such as ``episodes_to_solve`` of a run that did not solve, counts as
     missing and ``MEASURE_missing`` says in how many runs; None in every run,
@@ -234,11 +235,12 @@ def summarize(records: list[dict], paper: float | None = None, twins: Sequence[s
         prefix = f"{twin}_" if twin else ""
         done = [r for r in records if r["twin"] == twin and "error" not in r]
         failed = [r for r in records if r["twin"] == twin and "error" in r]
-        k = sum(r["success"] for r in done)
+        judged = [r for r in done if r["success"] is not None]  # runs of an experiment with no target are not
+        k = sum(r["success"] for r in judged)
         summary[f"{prefix}completed"] = len(done)
-        summary[f"{prefix}successes"] = k
-        summary[f"{prefix}success_rate"] = k / len(done) if done else None
-        summary[f"{prefix}ci95"] = list(wilson(k, len(done))) if done else None
+        summary[f"{prefix}successes"] = k if judged else None
+        summary[f"{prefix}success_rate"] = k / len(judged) if judged else None
+        summary[f"{prefix}ci95"] = list(wilson(k, len(judged))) if judged else None
         summary[f"{prefix}failed"] = len(failed)
         walls = [r["wall_s"] for r in done]
         summary[f"{prefix}wall_s_per_run"] = float(np.mean(walls)) if walls else None

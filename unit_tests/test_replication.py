@@ -143,9 +143,14 @@ def test_replicate_command(tmp_path, capsys):
     code = main(["replicate", "florian-fig1", "--runs", "2", "--seed", "5", "--backend", "serial", "--set",
                  "rule=mstdp", "--out", str(tmp_path), "--quiet"])  # fmt: skip
     assert code == 0
-    assert "florian-fig1 (rule=mstdp): seeds 5..6" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "florian-fig1 (rule=mstdp): seeds 5..6" in out
+    assert "  trained:        - (no target)" in out  # florian-fig1 has a metric and no target: no success counted
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (summary["runs"], summary["seed"], summary["twins"]) == (2, 5, [])
+    assert (summary["completed"], summary["successes"], summary["success_rate"]) == (2, None, None)
+    records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [r["success"] for r in records] == [None, None]
     assert main(["replicate", "florian-fig1", "--runs", "1", "--backend", "serial", "--set", "rule=stdp"]) == 2
     assert main(["replicate", "florian-fig1", "--runs", "0"]) == 2
 

@@ -63,8 +63,9 @@ def run_command(args: argparse.Namespace) -> int:
         if not args.quiet:
             info = evaluation.info or {}
             twin = f" {info['twin']} twin" if info.get("twin") else ""
+            verdict = {None: f"metric {info.get('metric', float('nan')):.4g}", True: "success", False: "failure"}
             what = evaluation.error or f"seed {info.get('seed')}{twin}: " \
-                f"{'success' if info.get('success') else 'failure'} ({evaluation.seconds:.1f} s)"
+                f"{verdict[info.get('success')]} ({evaluation.seconds:.1f} s)"
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
     if args.out:
@@ -95,7 +96,7 @@ def report(summary: Mapping[str, Any]) -> str:
 
     def rate(prefix: str) -> str:
         if summary.get(f"{prefix}success_rate") is None:
-            return "-"
+            return "- (no target)" if summary.get(f"{prefix}completed") else "-"
         lo, hi = summary[f"{prefix}ci95"]
         return (f"{summary[f'{prefix}successes']}/{summary[f'{prefix}completed']} = "
                 f"{100 * summary[f'{prefix}success_rate']:.1f} % [95 % CI {100 * lo:.1f}, {100 * hi:.1f}]")  # fmt: skip
