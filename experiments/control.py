@@ -159,12 +159,12 @@ class ControlExperiment(Experiment):
 
     def run_twin(self, twin: str, overrides: Mapping[str, Any] | None = None, seed: int | None = None,
                  episodes: int | None = None, len_episode: int | None = None, eval_episodes: int | None = None,
-                 stop_when_solved: bool = True, **schedule: Any) -> Outcome:  # fmt: skip
+                 stop_when_solved: bool = True) -> Outcome:  # fmt: skip
         """The ``"random"`` or the ``"linear"`` twin on ``seed`` (the
         experiment's schedule unless given); the run's config names the
         twin, its parameters and the seed."""
-        if twin not in self.twins or schedule:
-            return super().run_twin(twin, overrides, seed, **schedule)
+        if twin not in self.twins:
+            return super().run_twin(twin, overrides, seed)
         network, game = self.build(overrides, seed)
         episodes = self.episodes if episodes is None else episodes
         len_episode = self.len_episode if len_episode is None else len_episode

@@ -10,6 +10,7 @@ actor-critic.
 """
 from __future__ import annotations
 
+import numbers
 import time
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
@@ -18,7 +19,7 @@ import numpy as np
 from spikesim.inputs import RateInputs
 from spikesim.network import Network, RLNetwork, SimulationError
 from spikesim.params import REQUIRED, ConfigError, Param
-from spikesim.training import ENERGY_PER_MAC_J, episode_schedule
+from spikesim.training import ENERGY_PER_MAC_J, episode_limit, episode_schedule
 
 
 def td_error(r: float, v: float, v_next: float, gamma: float, terminated: bool) -> float:
@@ -271,12 +272,13 @@ class LinearActorCritic:
                  actor_rate: float = 0.01, gamma: float = 0.99, trace_decay: float = 0.8,
                  temperature: float = 1.0, seed: int | None = None) -> None:  # fmt: skip
         for name, value, low in (("n_features", n_features, 1), ("n_actions", n_actions, 1)):
-            if int(value) != value or value < low:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"LinearActorCritic: {name} expects an integer >= {low}; got {value!r}")
         for name, value, high in (("critic_rate", critic_rate, np.inf), ("actor_rate", actor_rate, np.inf),
                                   ("gamma", gamma, 1.0), ("trace_decay", trace_decay, 1.0),
                                   ("temperature", temperature, np.inf)):  # fmt: skip
-            if not 0.0 <= value <= high or (name == "temperature" and value == 0.0):
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not number or not 0.0 <= value <= high or (name == "temperature" and value == 0.0):
                 raise ConfigError(f"LinearActorCritic: {name} expects a number in [0, {high}]"
                                   f"{' above 0' if name == 'temperature' else ''}; got {value!r}")  # fmt: skip
         self.features, self.n_actions = features, int(n_actions)
@@ -325,13 +327,15 @@ class LinearActorCritic:
         return np.asarray(self.features(state), dtype=np.float64)
 
 
-def play(agent: Any, game: Any, episodes: int, len_episode: int, eval_episodes: int, seed: int | None = None,
+def play(agent: Any, game: Any, episodes: int, len_episode: int | None, eval_episodes: int, seed: int | None = None,
          callbacks: Sequence[Any] = ()) -> list[dict]:  # fmt: skip
     """Train a non-spiking ``agent`` (:class:`LinearActorCritic`, or one
     with ``act``, ``greedy_action``, ``learn`` and ``reset``; ``learn=None``
     for one that never learns) as :func:`~spikesim.train` trains a network:
     ``episodes`` training episodes (``act``, then ``learn``), then
-    ``eval_episodes`` greedy ones; the first reset is seeded with ``seed``.
+    ``eval_episodes`` greedy ones, each of at most ``len_episode`` steps
+    (None: the game's own limit, as in ``train``); the first reset is seeded
+    with ``seed``.
     Returns the episode records (``episode``, ``phase``, ``total_reward``,
     ``steps``, ``wall_s``, and ``ann_energy_per_decision_j`` when the agent
     has ``macs_per_decision``); ``callbacks`` get ``on_episode_end`` and
@@ -349,6 +353,7 @@ def play(agent: Any, game: Any, episodes: int, len_episode: int, eval_episodes: 
     >>> [(r["phase"], r["total_reward"] < 20) for r in records]
     [('train', True), ('eval', True)]
     """
+    len_episode = episode_limit(game, len_episode)
     records: list[dict] = []
     first = True
     stop = lambda: any(c.stop_training(agent, game) for c in callbacks)  # noqa: E731

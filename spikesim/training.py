@@ -296,9 +296,7 @@ def train(
         (:data:`RUN_FILES`) are removed first; a directory holding other
         files is still refused.
     """
-    if len_episode is None:
-        limit = getattr(getattr(game, "spec", None), "max_episode_steps", None)
-        len_episode = 100 if limit is None else limit
+    len_episode = episode_limit(game, len_episode)
     if episodes < 0 or eval_episodes < 0 or len_episode < 1:
         raise ValueError(
             f"train: episodes and eval_episodes must be >= 0 and len_episode >= 1; "
@@ -366,6 +364,20 @@ def train(
         if run_dir is not None:
             files.write_npz(run_dir / "arrays.npz", results.arrays)
     return results
+
+
+def episode_limit(game: Any, len_episode: int | None) -> int:
+    """``len_episode``, or when it is None the game's own limit
+    (``game.spec.max_episode_steps``), else 100.
+
+    >>> import gymnasium
+    >>> episode_limit(gymnasium.make("CartPole-v1"), None), episode_limit(object(), None), episode_limit(object(), 7)
+    (500, 100, 7)
+    """
+    if len_episode is not None:
+        return len_episode
+    limit = getattr(getattr(game, "spec", None), "max_episode_steps", None)
+    return 100 if limit is None else limit
 
 
 def episode_schedule(episodes: int, eval_episodes: int, stop: Any) -> Iterable[tuple[int, str]]:

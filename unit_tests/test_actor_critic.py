@@ -247,6 +247,8 @@ def test_linear_actor_critic_update_by_hand():
 
 
 @pytest.mark.parametrize("keys, message", [({"n_actions": 0}, "n_actions expects an integer >= 1"),
+                                           ({"n_features": 2.5}, "n_features expects an integer >= 1; got 2.5"),
+                                           ({"critic_rate": "fast"}, "critic_rate expects a number in [0, inf]"),
                                            ({"gamma": 1.5}, "gamma expects a number in [0, 1.0]"),
                                            ({"temperature": 0.0}, "temperature expects")])  # fmt: skip
 def test_linear_actor_critic_refuses_bad_values(keys, message):
@@ -307,3 +309,22 @@ def test_an_environment_whose_extra_is_missing_names_the_extra(monkeypatch):
     with pytest.raises(ConfigError, match=re.escape('LunarLander-v3 needs gymnasium\'s box2d extra, which is not '
                                                     'installed: pip install -e ".[box2d]"')):  # fmt: skip
         get("lunarlander-ac").build(seed=0)
+
+
+def test_measures_of_a_run_by_hand():
+    from spikesim.experiments.registry import Outcome
+    from spikesim.training import Results
+
+    experiment = get("cartpole-ac")  # solve threshold 475 over 100 episodes
+    train_records = [{"phase": "train", "total_reward": 20.0, "wall_s": 0.1}] * 10 + \
+        [{"phase": "train", "total_reward": 500.0, "wall_s": 1.0}] * 100
+    eval_records = [{"phase": "eval", "total_reward": 500.0, "wall_s": 1.0, "events_per_tick": e,
+                     "energy_per_decision_j": e * 0.9e-12, "ann_energy_per_decision_j": 3e-8} for e in (100.0, 300.0)]
+    found = experiment.measures(Outcome(Results(train_records + eval_records, {}), 500.0, True))
+    # the first 100-episode window averaging >= 475 starts at episode 5: 5 x 20 + 95 x 500 = 47,600
+    assert found["episodes_to_solve"] == 5 and found["train_episodes"] == 110
+    assert found["train_wall_s"] == pytest.approx(10 * 0.1 + 100 * 1.0)
+    assert found["solve_wall_s"] == pytest.approx(10 * 0.1 + 95 * 1.0)  # to the end of that window, episode 104
+    assert found["events_per_tick"] == 200.0 and found["energy_per_decision_j"] == pytest.approx(1.8e-10)
+    unsolved = experiment.measures(Outcome(Results(train_records[:50], {}), 20.0, False))
+    assert (unsolved["episodes_to_solve"], unsolved["solve_wall_s"], unsolved["events_per_tick"]) == (None, None, None)
