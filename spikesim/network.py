@@ -19,6 +19,7 @@ value is taken from the constructor's keyword arguments, else from the class's
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import logging
 import os
@@ -57,6 +58,26 @@ class SimulationError(RuntimeError):
     """A simulation that cannot go on, e.g. a weight or state became NaN or infinite."""
 
 
+def _signature(cls: type) -> inspect.Signature:
+    """``cls(parts=None, game=None, modifiers=(), *, FAMILY=class..., KEY=value..., **keys)``:
+    the class's parts, then every key of the class and of those parts with
+    the value the class gives it (its ``keys`` over the declared default;
+    required keys have none), for ``help()``, IDEs and ``inspect``.
+    ``**keys`` takes the keys of parts given in place of the class's."""
+    P = inspect.Parameter
+    classes = {family: part for family, part in cls.parts.items() if family != "modifiers" and part is not None}
+    try:
+        namespace = declarations({cls.__name__: cls, **{part.__name__: part for part in classes.values()}})
+    except ConfigError:  # parts that disagree on a key: building the network says so
+        namespace = declarations({cls.__name__: cls})
+    fixed = [P("parts", P.POSITIONAL_OR_KEYWORD, default=None), P("game", P.POSITIONAL_OR_KEYWORD, default=None),
+             P("modifiers", P.POSITIONAL_OR_KEYWORD, default=())]  # fmt: skip
+    families = [P(family, P.KEYWORD_ONLY, default=part) for family, part in classes.items()]
+    keys = [P(name, P.KEYWORD_ONLY, default=cls.keys.get(name, P.empty if param.required else param.default))
+            for name, (param, _) in namespace.items()]  # fmt: skip
+    return inspect.Signature([*fixed, *families, *keys, P("keys", P.VAR_KEYWORD)])
+
+
 class Network:
     """A spiking network: inputs, body neurons, synapses and a readout.
 
@@ -92,6 +113,10 @@ class Network:
     )
     #: Families a network of this class must have.
     REQUIRED_PARTS = ("inputs", "neurons", "weights", "synapses", "readout")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = _signature(cls)
 
     def __init__(
         self,
@@ -515,6 +540,9 @@ class Network:
     def __repr__(self) -> str:
         parts = ", ".join(f"{f}={type(p).__name__}" for f, p in self._named_parts().items())
         return f"{type(self).__name__}({parts}, n_inputs={self.n_inputs}, n_neurons={self.n_neurons}, seed={self.seed})"
+
+
+Network.__signature__ = _signature(Network)
 
 
 class RLNetwork(Network):

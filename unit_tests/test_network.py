@@ -1,6 +1,7 @@
 """Network composition, configuration errors, runs, copies and files."""
 from __future__ import annotations
 
+import inspect
 import pickle
 import re
 
@@ -42,6 +43,18 @@ def test_parts_may_be_given_as_keywords_named_after_their_family():
     net = RLNetwork(parts={k: v for k, v in XOR_PARTS.items() if k != "synapses"}, synapses=Static,
                     game=Logic(preset="XOR"), seed=1, **{k: v for k, v in XOR_KEYS.items() if k not in ("learning_rate", "stdp_window", "trace_decay")})  # fmt: skip
     assert isinstance(net.synapses, Static)
+
+
+def test_network_classes_show_their_parts_and_keys_as_their_signature():
+    signature = inspect.signature(XORNetwork).parameters
+    assert [signature[f].default for f in XOR_PARTS] == list(XOR_PARTS.values())
+    for key, value in XOR_KEYS.items():  # the class's keys over the declared defaults
+        assert signature[key].default is value
+    assert signature["engine"].default == "numba"  # a declared default the class leaves alone
+    assert signature["keys"].kind is inspect.Parameter.VAR_KEYWORD  # keys of parts given instead
+    base = inspect.signature(Network).parameters
+    assert base["n_neurons"].default is inspect.Parameter.empty  # required: no default
+    assert list(base)[:3] == ["parts", "game", "modifiers"] and "inputs" not in base
 
 
 def test_priority_keywords_then_class_keys_then_game():
