@@ -147,9 +147,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="where to write the plots (default: RUN_DIR/plots)")
     p.set_defaults(func=_cmd_plot)
 
+    p = sub.add_parser(
+        "record", help="record a policy's episodes in a gymnasium environment (demonstrations)",
+        description="Play EPISODES episodes of a registered policy in a gymnasium environment and write them to "
+        "an .npz file of demonstrations (observations, actions, rewards, next observations, ends, episode "
+        "numbers; see spikesim.games.demonstrations), which a network can learn from offline. Prints the "
+        "episodes' mean return.",
+    )  # fmt: skip
+    p.add_argument("env", help="a gymnasium id (gym:ENV_ID also works), e.g. CartPole-v1")
+    p.add_argument("--policy", required=True, choices=_policies(), help="a registered policy")
+    p.add_argument("--episodes", type=integer_at_least(1), required=True, help="episodes to record")
+    p.add_argument("--seed", type=integer_at_least(0), default=0, help="seed of the first reset and the policy (default 0)")
+    p.add_argument("--len-episode", type=integer_at_least(1), help="steps per episode at most (default: the environment's limit)")
+    p.add_argument("--out", required=True, help="the .npz file to write; an existing one is kept unless --overwrite")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.set_defaults(func=_cmd_record)
+
     evolve.add_parser(sub)
     replicate.add_parser(sub)
     return parser
+
+
+def _policies() -> list[str]:
+    from spikesim.games.demonstrations import POLICIES
+
+    return list(POLICIES)
 
 
 # --------------------------------------------------------------------------- commands
@@ -285,6 +307,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         paths = viz.plot_run(out)
         print(f"plots: {out / 'plots'} ({len(paths)} files)")
+    return 0
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    import gymnasium
+
+    from spikesim.games.demonstrations import record
+
+    env_id = args.env[len("gym:"):] if args.env.startswith("gym:") else args.env
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise CLIError(f"--out {out}: the file exists; pass --overwrite to replace it")
+    if not out.parent.is_dir():
+        raise CLIError(f"--out {out}: no directory {out.parent}")
+    try:
+        env = gymnasium.make(env_id)
+    except gymnasium.error.Error as error:
+        raise CLIError(f"{env_id}: {error}") from None
+    demos = record(env, args.policy, args.episodes, seed=args.seed, len_episode=args.len_episode)
+    demos.save(out, overwrite=args.overwrite)
+    returns = demos.returns()
+    print(f"{env_id}: {demos.episode_count} episodes of policy {args.policy!r}, {len(demos)} steps, "
+          f"mean return {returns.mean():.4g} (min {returns.min():.4g}, max {returns.max():.4g})")
+    print(f"demonstrations: {out}")
     return 0
 
 

@@ -1,0 +1,108 @@
+"""Demonstrations: recording a policy, the file format's round trip and its
+checks, and the ``spikesim record`` command."""
+from __future__ import annotations
+
+import json
+
+import gymnasium
+import numpy as np
+import pytest
+
+from spikesim import ConfigError
+from spikesim.cli import main
+from spikesim.games.demonstrations import ARRAYS, DemonstrationError, Demonstrations, record
+
+
+def test_a_recording_replays_step_by_step_in_a_freshly_seeded_environment():
+    demos = record("CartPole-v1", "random", episodes=3, seed=5)
+    env = gymnasium.make("CartPole-v1")
+    observation, _ = env.reset(seed=5)
+    a = demos.arrays
+    for i in range(len(demos)):
+        if i and a["episode"][i] != a["episode"][i - 1]:
+            observation, _ = env.reset()
+        np.testing.assert_array_equal(a["observations"][i], observation)
+        observation, reward, terminated, truncated, _ = env.step(int(a["actions"][i]))
+        np.testing.assert_array_equal(a["next_observations"][i], observation)
+        assert (a["rewards"][i], a["terminated"][i], a["truncated"][i]) == (reward, terminated, truncated)
+    assert demos.returns().sum() == len(demos)  # CartPole pays 1 per step
+    again = record("CartPole-v1", "random", episodes=3, seed=5)
+    for name in ARRAYS:
+        np.testing.assert_array_equal(again.arrays[name], a[name])
+
+
+def test_the_cartpole_expert_balances_to_the_limit():
+    demos = record("CartPole-v1", "cartpole-balance", episodes=5, seed=0)
+    assert demos.returns().tolist() == [500.0] * 5
+    assert demos.arrays["truncated"].sum() == 5 and not demos.arrays["terminated"].any()
+
+
+def test_an_episode_cut_by_len_episode_is_recorded_as_truncated():
+    demos = record("CartPole-v1", "cartpole-balance", episodes=2, seed=0, len_episode=7)
+    assert len(demos) == 14 and np.flatnonzero(demos.arrays["truncated"]).tolist() == [6, 13]
+    assert demos.arrays["episode"].tolist() == [0] * 7 + [1] * 7
+
+
+def test_the_file_round_trips_and_is_never_silently_replaced(tmp_path):
+    demos = record("FrozenLake-v1", "random", episodes=4, seed=2)
+    path = tmp_path / "lake.npz"
+    demos.save(path)
+    loaded = Demonstrations.load(path)
+    assert loaded.meta == {"env_id": "FrozenLake-v1", "policy": "random", "seed": 2}
+    for name in ARRAYS:
+        np.testing.assert_array_equal(loaded.arrays[name], demos.arrays[name])
+        assert loaded.arrays[name].dtype == demos.arrays[name].dtype
+    with pytest.raises(FileExistsError, match="overwrite"):
+        demos.save(path)
+    record("FrozenLake-v1", "random", episodes=1, seed=3).save(path, overwrite=True)
+    assert Demonstrations.load(path).episode_count == 1
+
+
+def broken(arrays, **changes):
+    return {**{k: np.copy(v) for k, v in arrays.items()}, **changes}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: {k: v for k, v in a.items() if k != "rewards"}, "missing array rewards"),
+    (lambda a: broken(a, rewards=a["rewards"][:-1]), "one row per step"),
+    (lambda a: broken(a, episode=a["episode"] + 1), "count 0, 1"),
+    (lambda a: broken(a, truncated=np.zeros_like(a["truncated"])), "last step, and only it"),
+])  # fmt: skip
+def test_files_that_break_the_format_are_refused_naming_the_file(tmp_path, change, message):
+    demos = record("CartPole-v1", "cartpole-balance", episodes=2, seed=0, len_episode=5)
+    path = tmp_path / "bad.npz"
+    np.savez(path, **change(dict(demos.arrays)), meta=np.array(json.dumps({"format": 1})))
+    with pytest.raises(DemonstrationError, match=f"bad.npz: .*{message}"):
+        Demonstrations.load(path)
+
+
+def test_other_files_are_refused(tmp_path):
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    with pytest.raises(DemonstrationError, match="other.npz: no readable 'meta'"):
+        Demonstrations.load(tmp_path / "other.npz")
+    np.savez(tmp_path / "future.npz", meta=np.array(json.dumps({"format": 2})))
+    with pytest.raises(DemonstrationError, match="format 2; expected 1"):
+        Demonstrations.load(tmp_path / "future.npz")
+    np.savez(tmp_path / "pickled.npz", meta=np.array([{"format": 1}], dtype=object))
+    with pytest.raises(ValueError, match="pickled.npz"):  # object arrays are never unpickled
+        Demonstrations.load(tmp_path / "pickled.npz")
+
+
+def test_bad_requests_name_what_was_wrong():
+    with pytest.raises(ConfigError, match="unknown policy 'expert'"):
+        record("CartPole-v1", "expert", episodes=1)
+    with pytest.raises(ConfigError, match="episodes expects an integer >= 1; got 0"):
+        record("CartPole-v1", "random", episodes=0)
+    with pytest.raises(ConfigError, match="'cartpole-balance' expects CartPole's 4 observations"):
+        record("FrozenLake-v1", "cartpole-balance", episodes=1)
+
+
+def test_the_record_command_writes_the_file_and_prints_the_mean_return(tmp_path, capsys):
+    out = tmp_path / "cartpole.npz"
+    assert main(["record", "gym:CartPole-v1", "--policy", "cartpole-balance", "--episodes", "2", "--out", str(out)]) == 0
+    assert "2 episodes of policy 'cartpole-balance', 1000 steps, mean return 500" in capsys.readouterr().out
+    assert Demonstrations.load(out).returns().tolist() == [500.0, 500.0]
+    assert main(["record", "CartPole-v1", "--policy", "random", "--episodes", "1", "--out", str(out)]) == 2
+    assert "exists; pass --overwrite" in capsys.readouterr().err
+    assert main(["record", "CartPole-v1", "--policy", "expert", "--episodes", "1", "--out", str(out)]) == 2
+    assert "invalid choice: 'expert'" in capsys.readouterr().err
