@@ -45,7 +45,7 @@ __all__ = [
 #: Steps of the last episode that :func:`plot_run` draws in its game trajectory.
 TRAJECTORY_STEPS = 200
 #: Runs of fewer episodes get a :func:`learning_curve` of labelled points.
-FEW_EPISODES = 10
+FEW_EPISODES = 5
 #: Colours of the three groups of neurons.
 GROUP_COLORS = {"inputs": "tab:gray", "body": "tab:blue", "outputs": "tab:red"}
 
