@@ -13,7 +13,7 @@ array                         content
 ``next_observations``         the observation after the step
 ``terminated``, ``truncated`` how the step ended its episode (bool; both False mid-episode)
 ``episode``                   the episode of the step, 0, 1, ... in order (int64)
-``meta``                      JSON text: ``format`` (1), ``env_id``, ``policy``, ``seed``
+``meta``                      JSON text: ``format`` (1), ``env_id``, ``env_kwargs``, ``policy``, ``seed``
 ============================  ===========================================================
 
 The last step of every episode is terminated or truncated. A policy is a
@@ -63,6 +63,15 @@ def cartpole_balance(env: gymnasium.Env, seed: int | None) -> Callable[[Any], in
     return lambda observation: int(3.0 * observation[2] + observation[3] > 0.0)
 
 
+def shortest_path(env: gymnasium.Env, seed: int | None) -> Callable[[Any], int]:
+    """A grid world's teacher: a move along a shortest path to the goal
+    (:meth:`~spikesim.games.GridWorld.shortest_action`)."""
+    teacher = getattr(env.unwrapped, "shortest_action", None)
+    if teacher is None:
+        raise ConfigError(f"policy 'shortest-path' expects a GridWorld (spikesim/GridWorld-v0); got {env.unwrapped}")
+    return teacher
+
+
 def random_policy(env: gymnasium.Env, seed: int | None) -> Callable[[Any], Any]:
     """Uniform actions from the action space, seeded with ``seed``."""
     env.action_space.seed(seed)
@@ -73,6 +82,7 @@ def random_policy(env: gymnasium.Env, seed: int | None) -> Callable[[Any], Any]:
 POLICIES: dict[str, Callable[[gymnasium.Env, int | None], Callable[[Any], Any]]] = {
     "random": random_policy,
     "cartpole-balance": cartpole_balance,
+    "shortest-path": shortest_path,
 }
 
 
@@ -139,8 +149,9 @@ def record(env: str | gymnasium.Env, policy: str, episodes: int, seed: int | Non
            len_episode: int | None = None) -> Demonstrations:  # fmt: skip
     """``episodes`` episodes of the registered ``policy`` in ``env`` (a
     gymnasium id or environment), each of at most ``len_episode`` steps
-    (None: the environment's own limit; a step cut by ``len_episode`` is
-    recorded as truncated); the first reset is seeded with ``seed``, as is
+    (None: the environment's own limit, its spec's or a spikesim game's
+    ``max_episode_steps``; a step cut by ``len_episode`` is recorded as
+    truncated); the first reset is seeded with ``seed``, as is
     the policy."""
     if policy not in POLICIES:
         raise ConfigError(f"unknown policy {policy!r}{closest(policy, POLICIES)} Policies: {', '.join(POLICIES)}")
@@ -149,6 +160,8 @@ def record(env: str | gymnasium.Env, policy: str, episodes: int, seed: int | Non
     env_id = env if isinstance(env, str) else getattr(env.spec, "id", type(env).__name__)
     env = gymnasium.make(env) if isinstance(env, str) else env
     limit = len_episode if len_episode is not None else getattr(env.spec, "max_episode_steps", None)
+    if limit is None:  # spikesim's games cut their episodes themselves
+        limit = dict(getattr(env.unwrapped, "params", {})).get("max_episode_steps")
     if limit is None or not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         raise ConfigError(f"record: len_episode expects an integer >= 1 (the environment {env_id} has no episode "
                           f"limit of its own); got {len_episode!r}")  # fmt: skip
@@ -169,4 +182,5 @@ def record(env: str | gymnasium.Env, policy: str, episodes: int, seed: int | Non
     arrays = {name: np.asarray(values) for name, values in rows.items()}
     arrays["rewards"] = arrays["rewards"].astype(np.float64)
     arrays["episode"] = arrays["episode"].astype(np.int64)
-    return Demonstrations(arrays, {"env_id": env_id, "policy": policy, "seed": seed})
+    env_kwargs = files.to_json(dict(getattr(env.spec, "kwargs", None) or {}))
+    return Demonstrations(arrays, {"env_id": env_id, "env_kwargs": env_kwargs, "policy": policy, "seed": seed})

@@ -61,6 +61,21 @@ MAZE = """
 """
 
 
+#: A 10 x 10 maze: 60 free cells, all reachable; the shortest path from S to G takes 28 steps.
+MAZE_10 = """
+    S...#.....
+    ###.#.###.
+    ....#...#.
+    .####.#.#.
+    ......#.#.
+    .#####..#.
+    ......#.#.
+    .####.#.#.
+    .#....#...
+    .#.####.#G
+"""
+
+
 class GridWorld(Game):
     """Walk a grid of ``n_rows`` x ``n_cols`` cells from ``start`` to ``goal``.
 
@@ -76,7 +91,9 @@ class GridWorld(Game):
     every other step gives ``-step_cost``. Episodes are truncated after
     ``max_episode_steps`` steps. ``reset(options={"start": (row, col)})``
     starts elsewhere. The ``"maze"`` preset is :data:`MAZE` (see
-    :func:`parse_layout`).
+    :func:`parse_layout`), ``"maze-10"`` is :data:`MAZE_10`.
+    :meth:`distances` gives every cell's fewest steps to the goal, and
+    :meth:`shortest_action` the teacher's move along a shortest path.
 
     Examples
     --------
@@ -104,6 +121,7 @@ class GridWorld(Game):
         "open": {},
         "maze": {**parse_layout(MAZE), "max_episode_steps": 200},
         "slippery-maze": {**parse_layout(MAZE), "max_episode_steps": 200, "slip_probability": 0.1},
+        "maze-10": {**parse_layout(MAZE_10), "max_episode_steps": 200},
     }
     metadata = {"render_modes": []}
 
@@ -128,6 +146,7 @@ class GridWorld(Game):
         self.action_space = spaces.Discrete(4)
         self._position: tuple[int, int] | None = None
         self._steps = 0
+        self._distances: np.ndarray | None = None  # distances(), for shortest_action
 
     def _cell(self, key: str, value: Any) -> tuple[int, int]:
         cell = np.ravel(value)
@@ -149,6 +168,48 @@ class GridWorld(Game):
     def cell(self, index: int) -> tuple[int, int]:
         """The (row, col) of observation ``index``."""
         return divmod(int(index), self.shape[1])
+
+    def distances(self) -> np.ndarray:
+        """The fewest steps from each cell to the goal without slipping
+        (breadth-first search from the goal), ``(n_rows, n_cols)``; walls
+        and cells cut off from the goal are ``inf``.
+
+        >>> float(GridWorld(preset="maze-10").distances()[0, 0])  # from the start
+        28.0
+        """
+        distance = np.full(self.shape, np.inf)
+        distance[self.goal] = 0.0
+        frontier = [self.goal]
+        while frontier:
+            reached = []
+            for r, c in frontier:
+                for dr, dc in MOVES:
+                    rr, cc = r + dr, c + dc
+                    if 0 <= rr < self.shape[0] and 0 <= cc < self.shape[1] and not self.wall[rr, cc] \
+                            and distance[rr, cc] == np.inf:
+                        distance[rr, cc] = distance[r, c] + 1.0
+                        reached.append((rr, cc))
+            frontier = reached
+        return distance
+
+    def shortest_action(self, observation: int) -> int:
+        """A move from cell ``observation`` one step closer to the goal
+        (the first of up, right, down, left that is), the teacher of the maze
+        experiments; 0 from the goal or a cell cut off from it.
+
+        >>> game = GridWorld(n_rows=2, n_cols=2)
+        >>> [game.shortest_action(i) for i in range(4)]  # right, down, right, (goal)
+        [1, 2, 1, 0]
+        """
+        if self._distances is None:
+            self._distances = self.distances()
+        r, c = self.cell(observation)
+        here = self._distances[r, c]
+        for action, (dr, dc) in enumerate(MOVES):
+            rr, cc = r + dr, c + dc
+            if 0 <= rr < self.shape[0] and 0 <= cc < self.shape[1] and self._distances[rr, cc] < here:
+                return action
+        return 0
 
     def states(self) -> list[int]:
         """Every cell a walker can be in (the walls excluded)."""

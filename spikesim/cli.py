@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("env", help="a gymnasium id (gym:ENV_ID also works), e.g. CartPole-v1")
     p.add_argument("--policy", required=True, choices=_policies(), help="a registered policy")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a keyword of the environment (repeatable), "
+                   "e.g. preset=maze-10 for spikesim/GridWorld-v0, is_slippery=false for FrozenLake-v1")
     p.add_argument("--episodes", type=integer_at_least(1), required=True, help="episodes to record")
     p.add_argument("--seed", type=integer_at_least(0), default=0, help="seed of the first reset and the policy (default 0)")
     p.add_argument("--len-episode", type=integer_at_least(1), help="steps per episode at most (default: the environment's limit)")
@@ -322,8 +324,8 @@ def _cmd_record(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise CLIError(f"--out {out}: no directory {out.parent}")
     try:
-        env = gymnasium.make(env_id)
-    except gymnasium.error.Error as error:
+        env = gymnasium.make(env_id, **parse_overrides(args.set or []))
+    except (gymnasium.error.Error, TypeError) as error:
         raise CLIError(f"{env_id}: {error}") from None
     demos = record(env, args.policy, args.episodes, seed=args.seed, len_episode=args.len_episode)
     demos.save(out, overwrite=args.overwrite)

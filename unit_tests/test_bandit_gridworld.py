@@ -210,3 +210,25 @@ def test_parse_layout_and_gridworld_errors():
 def test_docstrings_run():
     assert doctest.testmod(bandit_module).failed == 0
     assert doctest.testmod(gridworld_module).failed == 0
+
+
+def test_the_shortest_path_teacher_walks_each_maze_in_its_fewest_steps():
+    for preset, fewest in (("maze", None), ("maze-10", 28)):
+        game = GridWorld(preset=preset)
+        distance = game.distances()
+        assert np.isinf(distance[game.wall]).all() and np.isfinite(distance[~game.wall]).all()  # all reachable
+        observation, _ = game.reset(seed=0)
+        for step in range(1, 200):
+            observation, reward, terminated, truncated, _ = game.step(game.shortest_action(observation))
+            if terminated:
+                break
+        assert step == distance[game.start] and reward == 1.0
+        if fewest is not None:
+            assert step == fewest
+
+
+def test_distances_by_hand_with_a_cell_cut_off():
+    game = GridWorld(n_rows=2, n_cols=3, walls=[(0, 1), (1, 1)], goal=(0, 0), start=(1, 0))
+    np.testing.assert_array_equal(game.distances(), [[0, np.inf, np.inf], [1, np.inf, np.inf]])
+    assert game.shortest_action(game.index((1, 0))) == 0  # up
+    assert game.shortest_action(game.index((0, 2))) == 0  # cut off: no move gets closer

@@ -37,6 +37,15 @@ def test_the_cartpole_expert_balances_to_the_limit():
     assert demos.arrays["truncated"].sum() == 5 and not demos.arrays["terminated"].any()
 
 
+def test_the_maze_teacher_takes_the_shortest_path_and_the_file_keeps_the_environments_keywords():
+    env = gymnasium.make("spikesim/GridWorld-v0", preset="maze-10")
+    demos = record(env, "shortest-path", episodes=3, seed=0)  # the game's own limit: 200 steps
+    assert demos.returns().tolist() == [1.0] * 3 and len(demos) == 3 * 28 and demos.arrays["terminated"].sum() == 3
+    assert demos.meta["env_kwargs"] == {"preset": "maze-10"}
+    with pytest.raises(ConfigError, match="'shortest-path' expects a GridWorld"):
+        record("CartPole-v1", "shortest-path", episodes=1)
+
+
 def test_an_episode_cut_by_len_episode_is_recorded_as_truncated():
     demos = record("CartPole-v1", "cartpole-balance", episodes=2, seed=0, len_episode=7)
     assert len(demos) == 14 and np.flatnonzero(demos.arrays["truncated"]).tolist() == [6, 13]
@@ -48,7 +57,7 @@ def test_the_file_round_trips_and_is_never_silently_replaced(tmp_path):
     path = tmp_path / "lake.npz"
     demos.save(path)
     loaded = Demonstrations.load(path)
-    assert loaded.meta == {"env_id": "FrozenLake-v1", "policy": "random", "seed": 2}
+    assert loaded.meta == {"env_id": "FrozenLake-v1", "env_kwargs": {"map_name": "4x4"}, "policy": "random", "seed": 2}
     for name in ARRAYS:
         np.testing.assert_array_equal(loaded.arrays[name], demos.arrays[name])
         assert loaded.arrays[name].dtype == demos.arrays[name].dtype
@@ -106,3 +115,7 @@ def test_the_record_command_writes_the_file_and_prints_the_mean_return(tmp_path,
     assert "exists; pass --overwrite" in capsys.readouterr().err
     assert main(["record", "CartPole-v1", "--policy", "expert", "--episodes", "1", "--out", str(out)]) == 2
     assert "invalid choice: 'expert'" in capsys.readouterr().err
+    maze = tmp_path / "maze.npz"
+    assert main(["record", "spikesim/GridWorld-v0", "--set", "preset=maze-10", "--policy", "shortest-path",
+                 "--episodes", "1", "--out", str(maze)]) == 0  # fmt: skip
+    assert len(Demonstrations.load(maze)) == 28
