@@ -40,7 +40,7 @@ setup(
         "test": ["pytest>=7", "hypothesis>=6", "import-linter>=2", "gymnasium[box2d]", "ray[tune]>=2.9"],
         "tune": ["ray[tune]>=2.9"],  # spikesim.meta.tune.GeneticSearch, a Ray Tune searcher (pandas, pyarrow...)
         "bench": ["brian2>=2.5"],
-        "docs": ["mkdocs>=1.6,<2"],
+        "docs": ["mkdocs>=1.6,<2", "pymdown-extensions>=10"],
         "box2d": ["gymnasium[box2d]"],  # lunarlander-ac
     },
 )

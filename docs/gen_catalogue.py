@@ -3,8 +3,9 @@
 Every part class of ``spikesim.neurons``, ``synapses``, ``inputs``,
 ``readouts``, ``rewards``, ``weights`` and ``modifiers`` (and the parts the
 games define): its docstring, and a table of every key it takes (its own and
-its family's): type, default, range or choices, doc. Equations written as
-literal blocks (``::``) in the docstrings become code blocks.
+its family's): type, default, range or choices, doc. Equations in
+``.. math::`` blocks and ``:math:`` roles (LaTeX) are typeset by MathJax
+(``pymdownx.arithmatex``); other literal blocks (``::``) become code blocks.
 
 ``mkdocs build`` runs this file as a hook (see ``mkdocs.yml``), so the page
 ``catalogue.md`` is made afresh at every build and is never stored;
@@ -71,10 +72,12 @@ def inline(text: str) -> str:
     text = re.sub(r":(?:class|func|meth|mod|data|attr|exc):`~?([^`<]*?)(?:\s*<[^`]*>)?`",
                   lambda m: "``" + m.group(1).split(".")[-1] + "``" if "~" in m.group(0) else "``" + m.group(1) + "``",
                   text)
-    parts = re.split(r"(``.+?``)", text, flags=re.S)
+    parts = re.split(r"(``.+?``|:math:`.+?`)", text, flags=re.S)
     out = []
     for i, piece in enumerate(parts):
-        if i % 2:
+        if i % 2 and piece.startswith(":math:"):
+            out.append(r"\(" + piece[7:-1] + r"\)")  # rendered by MathJax (pymdownx.arithmatex)
+        elif i % 2:
             out.append(code(piece[2:-2]))
         else:
             out.append(re.sub(r"([*\\_<>\[\]])", r"\\\1", piece))
@@ -112,6 +115,16 @@ def markdown(doc: str) -> str:
                 block.append(lines[i])
                 i += 1
             out += ["", "```python", *inspect.cleandoc("\n".join(block)).splitlines(), "```", ""]
+            continue
+        if line.strip() == ".. math::":
+            i += 1
+            block = []
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+                block.append(lines[i])
+                i += 1
+            rows = [row.strip() for row in block if row.strip()]
+            body = rows if len(rows) == 1 else [r"\begin{aligned}", " \\\\\n".join(rows), r"\end{aligned}"]
+            out += ["", "$$", *body, "$$", ""]
             continue
         if line.rstrip().endswith("::"):
             head = line.rstrip()[:-2].rstrip()

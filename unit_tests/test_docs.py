@@ -38,3 +38,15 @@ def test_page_runs_as_printed(page, tmp_path, monkeypatch):
             exec(compile(code, f"{page}", "exec"), namespace)
         if expected is not None:
             assert printed.getvalue().strip() == expected.strip(), code
+
+
+def test_the_catalogue_typesets_the_docstrings_equations(monkeypatch):
+    monkeypatch.syspath_prepend(str(DOCS))
+    import gen_catalogue
+
+    doc = "With :math:`E_L` = ``resting_mv``:\n\n.. math::\n\n    a &= b\n    c &= d\n\nand\n\n.. math::\n\n    x = y_1\n"
+    assert gen_catalogue.markdown(doc).splitlines() == [
+        r"With \(E_L\) = `resting_mv`:", "", "$$", r"\begin{aligned}", "a &= b \\\\", "c &= d", r"\end{aligned}",
+        "$$", "", "and", "", "$$", "x = y_1", "$$"]  # fmt: skip
+    page = gen_catalogue.catalogue()
+    assert "### LIF" in page and r"\tau_m \frac{dv}{dt} = -(v - E_L) + b + \tau_m J(t)" in page

@@ -41,20 +41,29 @@ class EscapeNoiseState(NamedTuple):
 
 
 class EscapeNoise(Neurons):
-    """Leaky neurons that fire at random, more often the higher their
+    r"""Leaky neurons that fire at random, more often the higher their
     potential: the stochastic spike-response neurons with escape noise for
     which Florian (2007) derives his learning rules.
 
-    The potential moves as in :class:`~spikesim.neurons.LIF`, with ``I``
-    the input of the step::
+    The potential moves as in :class:`~spikesim.neurons.LIF`, with :math:`I`
+    the input of the step, :math:`E_L` = ``resting_mv``, :math:`b` = ``bias``:
 
-        v <- resting_mv + exp(-dt/tau_m) (v - resting_mv) + (1 - exp(-dt/tau_m)) bias + I
+    .. math::
 
-    and there is no hard threshold: the firing intensity is
-    ``rho(v) = escape_rate * exp((v - firing_threshold) / delta_u)`` (per
-    ms), so a neuron fires in a step with probability::
+        v \leftarrow E_L + e^{-\Delta t/\tau_m} (v - E_L) + (1 - e^{-\Delta t/\tau_m})\, b + I
 
-        P(spike) = 1 - exp(-dt * rho(v))
+    and there is no hard threshold: the firing intensity (per ms) is
+
+    .. math::
+
+        \rho(v) = \rho_0 \exp\left(\frac{v - \vartheta}{\Delta_u}\right)
+
+    (:math:`\rho_0` = ``escape_rate``, :math:`\vartheta` = ``firing_threshold``,
+    :math:`\Delta_u` = ``delta_u``), so a neuron fires in a step with probability
+
+    .. math::
+
+        P(\text{spike}) = 1 - e^{-\Delta t\, \rho(v)}
 
     decided by one uniform draw per neuron per step (every neuron draws,
     refractory or not). A spike resets the potential to ``reset_mv``; for the

@@ -42,21 +42,23 @@ class IzhikevichState(NamedTuple):
 
 
 class Izhikevich(Neurons):
-    """Izhikevich's simple model, as simulated in Izhikevich (2007).
+    r"""Izhikevich's simple model, as simulated in Izhikevich (2007).
 
-    ::
+    .. math::
 
-        dv/dt = 0.04 v^2 + 5 v + 140 - u + I
-        du/dt = a (b v - u)
-        if v >= v_peak:  v <- c,  u <- u + d
+        \frac{dv}{dt} &= 0.04 v^2 + 5 v + 140 - u + I
+        \frac{du}{dt} &= a (b v - u)
+        \text{if } v \ge v_{peak}&: \quad v \leftarrow c, \quad u \leftarrow u + d
 
     (v in mV, t in ms). Each step of ``dt`` integrates ``v`` with two Euler
     half-steps of ``dt/2`` using the step's input, then ``u`` with one Euler
-    step using the new ``v``; then the spike test and reset::
+    step using the new ``v``; then the spike test and reset:
 
-        v <- v + dt/2 * ((0.04 v + 5) v + 140 - u + I)      (twice)
-        u <- u + dt * a (b v - u)
-        fire when v >= v_peak: v <- c, u <- u + d
+    .. math::
+
+        v &\leftarrow v + \tfrac{\Delta t}{2} \left((0.04 v + 5) v + 140 - u + I\right) \quad \text{(twice)}
+        u &\leftarrow u + \Delta t\, a (b v - u)
+        \text{fire when } v \ge v_{peak}&: \quad v \leftarrow c, \quad u \leftarrow u + d
 
     ``dt`` is at most 1 ms (:data:`MAX_DT`): longer steps make ``v``
     overflow within a few spikes.

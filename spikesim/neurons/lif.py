@@ -145,18 +145,23 @@ class LIFState(NamedTuple):
 
 
 class LIF(Neurons):
-    """Deterministic leaky integrate-and-fire neuron (Florian 2007).
+    r"""Deterministic leaky integrate-and-fire neuron (Florian 2007).
 
     The potential ``v`` (Florian's ``u``, in mV) follows, in continuous
-    time between spikes, with ``J(t)`` the instantaneous jumps of the
-    incoming spikes::
+    time between spikes, with :math:`J(t)` the instantaneous jumps of the
+    incoming spikes, :math:`E_L` = ``resting_mv`` and :math:`b` = ``bias``:
 
-        tau_m dv/dt = -(v - resting_mv) + bias + tau_m * J(t)
+    .. math::
 
-    integrated exactly over a step of ``dt``; each step, with ``I`` the input
-    of the step (the weighted spikes of the previous step, in mV)::
+        \tau_m \frac{dv}{dt} = -(v - E_L) + b + \tau_m J(t)
 
-        v <- resting_mv + exp(-dt/tau_m) (v - resting_mv) + (1 - exp(-dt/tau_m)) bias + I
+    integrated exactly over a step of :math:`\Delta t` = ``dt``; each step,
+    with :math:`I` the input of the step (the weighted spikes of the
+    previous step, in mV):
+
+    .. math::
+
+        v \leftarrow E_L + e^{-\Delta t/\tau_m} (v - E_L) + (1 - e^{-\Delta t/\tau_m})\, b + I
 
     A neuron fires when ``v > firing_threshold`` (strictly), then
     ``v <- reset_mv`` and, for the next ``refractory_period`` steps, its
@@ -254,32 +259,39 @@ class CurrentLIFState(NamedTuple):
 
 
 class CurrentLIF(LIF):
-    """Leaky integrate-and-fire neuron with an exponential synaptic current.
+    r"""Leaky integrate-and-fire neuron with an exponential synaptic current.
 
     A spike of weight ``w`` makes the synaptic current jump by ``w`` (mV:
     the depolarisation the current would hold if it stayed); the current
     decays with ``tau_syn`` and the potential relaxes toward ``resting_mv +
-    bias + i_syn``. In continuous time, with ``t_k`` the arrival times::
+    bias + i_syn``. In continuous time, with :math:`t_k` the arrival times,
+    :math:`E_L` = ``resting_mv``, :math:`b` = ``bias``, :math:`i` = ``i_syn``:
 
-        tau_syn di_syn/dt = -i_syn + tau_syn * sum_k w_k delta(t - t_k)
-        tau_m   dv/dt     = -(v - resting_mv) + bias + i_syn
+    .. math::
 
-The state after step ``n`` holds the values at ``t_n = n dt``, just after
+        \tau_{syn} \frac{di}{dt} &= -i + \tau_{syn} \textstyle\sum_k w_k\, \delta(t - t_k)
+        \tau_m \frac{dv}{dt} &= -(v - E_L) + b + i
+
+    The state after step ``n`` holds the values at ``t_n = n dt``, just after
     the step's input arrived: the step first advances the state from
     ``t_{n-1}`` to ``t_n``, integrating both equations exactly, then adds the
     step's input ``I`` (the weighted spikes of the previous step) to the
-    current::
+    current:
 
-        v     <- resting_mv + k_m (v - resting_mv) + (1 - k_m) bias + c1 i_syn
-        i_syn <- k_syn i_syn + I
+    .. math::
 
-    with ``k_m = exp(-dt/tau_m)``, ``k_syn = exp(-dt/tau_syn)`` and
-    ``c1 = tau_syn / (tau_syn - tau_m) (k_syn - k_m)`` (``(dt/tau_m) k_m``
+        v &\leftarrow E_L + k_m (v - E_L) + (1 - k_m)\, b + c_1 i
+        i &\leftarrow k_{syn}\, i + I
+
+    with :math:`k_m = e^{-\Delta t/\tau_m}`, :math:`k_{syn} = e^{-\Delta t/\tau_{syn}}` and
+    :math:`c_1 = \frac{\tau_{syn}}{\tau_{syn} - \tau_m} (k_{syn} - k_m)` (:math:`\frac{\Delta t}{\tau_m} k_m`
     when the two constants are equal). An input ``w`` alone at step 0 thus
-    gives, at every later step ``n``, ``i_syn = w k_syn^n`` and the
-    difference-of-exponentials potential::
+    gives, at every later step ``n``, :math:`i = w\, k_{syn}^n` and the
+    difference-of-exponentials potential:
 
-        v - resting_mv = w tau_syn / (tau_syn - tau_m) (exp(-n dt/tau_syn) - exp(-n dt/tau_m))
+    .. math::
+
+        v - E_L = \frac{w\, \tau_{syn}}{\tau_{syn} - \tau_m} \left(e^{-n \Delta t/\tau_{syn}} - e^{-n \Delta t/\tau_m}\right)
 
     exactly (the potential first moves at step 1: in a network, two steps
     after the presynaptic spike, where :class:`LIF` moves at once). Firing,
@@ -362,31 +374,38 @@ class AlphaLIFState(NamedTuple):
 
 
 class AlphaLIF(CurrentLIF):
-    """Leaky integrate-and-fire neuron with an alpha-shaped synaptic current.
+    r"""Leaky integrate-and-fire neuron with an alpha-shaped synaptic current.
 
     A spike of weight ``w`` arriving at time 0 gives the synaptic current
     ``i_syn(t) = w (t/tau_syn) exp(1 - t/tau_syn)``: it rises from 0, peaks
     at ``w`` when ``t = tau_syn`` and decays. It is made of two exponential
-    state variables; in continuous time, with ``t_k`` the arrival times::
+    state variables; in continuous time, with :math:`t_k` the arrival times
+    (symbols as in :class:`CurrentLIF`):
 
-        tau_syn dx/dt     = -x + tau_syn * sum_k w_k delta(t - t_k)
-        tau_syn di_syn/dt = -i_syn + e x
-        tau_m   dv/dt     = -(v - resting_mv) + bias + i_syn
+    .. math::
+
+        \tau_{syn} \frac{dx}{dt} &= -x + \tau_{syn} \textstyle\sum_k w_k\, \delta(t - t_k)
+        \tau_{syn} \frac{di}{dt} &= -i + e\, x
+        \tau_m \frac{dv}{dt} &= -(v - E_L) + b + i
 
     As in :class:`CurrentLIF`, each step advances the state by ``dt``
-    exactly, then adds the step's input ``I`` to ``x``::
+    exactly, then adds the step's input :math:`I` to :math:`x`:
 
-        v     <- resting_mv + k_m (v - resting_mv) + (1 - k_m) bias + c1 i_syn + c2 x
-        i_syn <- k_syn i_syn + e (dt/tau_syn) k_syn x
-        x     <- k_syn x + I
+    .. math::
 
-    with ``k_m``, ``k_syn`` and ``c1`` as in :class:`CurrentLIF` and
-    ``c2 = e / (tau_m tau_syn) k_m J(dt)``, ``J(t) = int_0^t s exp(-(1/tau_syn
-    - 1/tau_m) s) ds``. An input ``w`` alone at step 0 gives at every later
-    step ``n``, exactly::
+        v &\leftarrow E_L + k_m (v - E_L) + (1 - k_m)\, b + c_1 i + c_2 x
+        i &\leftarrow k_{syn}\, i + e \tfrac{\Delta t}{\tau_{syn}} k_{syn}\, x
+        x &\leftarrow k_{syn}\, x + I
 
-        i_syn = w (n dt/tau_syn) exp(1 - n dt/tau_syn)
-        v - resting_mv = w e / (tau_m tau_syn) exp(-n dt/tau_m) J(n dt)
+    with :math:`k_m`, :math:`k_{syn}` and :math:`c_1` as in :class:`CurrentLIF` and
+    :math:`c_2 = \frac{e}{\tau_m \tau_{syn}} k_m J(\Delta t)`,
+    :math:`J(t) = \int_0^t s\, e^{-(1/\tau_{syn} - 1/\tau_m) s} ds`. An input ``w``
+    alone at step 0 gives at every later step ``n``, exactly:
+
+    .. math::
+
+        i &= w \tfrac{n \Delta t}{\tau_{syn}} e^{1 - n \Delta t/\tau_{syn}}
+        v - E_L &= \frac{w\, e}{\tau_m \tau_{syn}} e^{-n \Delta t/\tau_m} J(n \Delta t)
 
     Firing, reset, refractory period and background input are those of
     :class:`CurrentLIF`.
