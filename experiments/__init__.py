@@ -8,7 +8,7 @@ True
 4
 """
 from spikesim.experiments import xor
-from spikesim.experiments import cartpole, control, florian, gym, izhikevich
+from spikesim.experiments import cartpole, control, demonstrations, florian, gym, izhikevich
 from spikesim.experiments.gym import experiment_for, network_for
 from spikesim.experiments.registry import Experiment, Outcome, get, mean_reward_per_step, mean_total_reward, names, register
 

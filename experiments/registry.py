@@ -128,6 +128,12 @@ class Experiment:
             keys["seed"] = seed
         return self.network(game=game, **keys), game
 
+    def prepare(self, network: Any, game: Any) -> dict:
+        """Work done on the built network before :meth:`run` trains it (here
+        none); what it returns is kept in the run's config, under
+        ``meta["prepared"]``."""
+        return {}
+
     def run(
         self,
         overrides: Mapping[str, Any] | None = None,
@@ -142,12 +148,13 @@ class Experiment:
         overwrite: bool = False,
         stop_when_solved: bool = True,
     ) -> Outcome:
-        """Build, train and measure. The schedule arguments default to the
+        """Build, :meth:`prepare`, train and measure. The schedule arguments default to the
         experiment's own; ``overwrite`` replaces the run in a non-empty
         ``out`` once the network and the game are built (see
         :func:`spikesim.train`). With a ``solve_threshold``, training ends
         once solved unless ``stop_when_solved`` is False."""
         network, game = self.build(overrides, seed)
+        prepared = self.prepare(network, game)
         if self.solve_threshold is not None:
             callbacks = (SolveWindow(self.solve_threshold, SOLVE_WINDOW, stop_when_solved), *callbacks)
         results = train(
@@ -156,7 +163,8 @@ class Experiment:
             len_episode=self.len_episode if len_episode is None else len_episode,
             eval_episodes=self.eval_episodes if eval_episodes is None else eval_episodes,
             callbacks=callbacks, out=out, progress=progress, save_arrays=save_arrays, overwrite=overwrite,
-            meta={"experiment": self.name, "overrides": dict(overrides or {}), "metric_name": self.metric_name},
+            meta={"experiment": self.name, "overrides": dict(overrides or {}), "metric_name": self.metric_name,
+                  **({"prepared": prepared} if prepared else {})},
         )  # fmt: skip
         value = float(self.metric(results))
         success = None if self.target is None else value >= self.target

@@ -233,6 +233,65 @@ class ActorCriticNetwork(RLNetwork):
             self.w[actor] = np.clip(before + gain * (self.w[actor] - before), *self._actor_bounds)
         self._check_finite()
 
+    def imitate(self, state: Any, action: int) -> None:
+        """Learn to act as a demonstrator did in ``state``: one spiking tick
+        on ``state``, then the actor's synapses change as the rule's
+        once-per-tick reward of 1 changes them, with gain +1 onto the group
+        of ``action`` and -1 onto the others (for MSTDPET,
+        ``w_ji <- clip(w_ji +- learning_rate * dt * z_ji)``); the critic does
+        not change and no TD error is involved. With a causal window the mean
+        eligibility is the gradient of the groups' drive, so this is
+        behaviour cloning by the policy gradient of the spikes: the
+        demonstrated group's drive rises in ``state``, the others' falls.
+        A network in ``eval()`` does not learn."""
+        if self._pending is not None or self._tick is not None:
+            raise ConfigError(f"{type(self).__name__}: imitate() between an episode's ticks; reset() first")
+        Network.tick(self, state)
+        if not self.training:
+            return
+        actor = self._actor
+        before = self.w.copy()
+        apply = self._compiled().apply_reward if self.engine == "numba" else self.synapses.reward_reference
+        apply(self.synapses.kernel_params(), self.synapses.state, self.graph, self.w, 1.0)
+        gain = np.where(self.synapse_group[actor] == int(action), 1.0, -1.0)
+        changed = np.clip(before[actor] + gain * (self.w[actor] - before[actor]), *self._actor_bounds)
+        self.w[:] = before
+        self.w[actor] = changed
+        self._check_finite()
+
+
+def learn_from_demonstrations(network: ActorCriticNetwork, observations: Any, actions: Any, episode: Any,
+                              epochs: int = 1) -> None:  # fmt: skip
+    """Offline learning: ``epochs`` passes of :meth:`ActorCriticNetwork.imitate`
+    over recorded steps in order (``observations[k]``, ``actions[k]``), the
+    network reset where ``episode[k]`` changes, the game switched off.
+
+    Examples
+    --------
+    >>> from spikesim.experiments.control import CartPoleActorCritic
+    >>> net = CartPoleActorCritic(seed=0)
+    >>> state = np.array([0.0, 0.0, 0.1, 0.0])  # the pole falls right: push right (1)
+    >>> learn_from_demonstrations(net, [state] * 50, [1] * 50, [0] * 50)
+    >>> net.eval(); int(net.tick(state))
+    1
+    """
+    n = len(observations)
+    if not (len(actions) == len(episode) == n):
+        raise ConfigError(f"learn_from_demonstrations: observations, actions and episode expect one row per step; "
+                          f"got {n}, {len(actions)} and {len(episode)}")  # fmt: skip
+    if not isinstance(epochs, numbers.Integral) or isinstance(epochs, bool) or epochs < 0:
+        raise ConfigError(f"learn_from_demonstrations: epochs expects an integer >= 0; got {epochs!r}")
+    n_groups = network.readout.n_groups
+    bad = [a for a in actions if not (isinstance(a, numbers.Integral) and 0 <= a < n_groups)]
+    if bad:
+        raise ConfigError(f"learn_from_demonstrations: actions expect integers in [0, {n_groups}); got {bad[0]!r}")
+    for _ in range(epochs):
+        for k in range(n):
+            if k == 0 or episode[k] != episode[k - 1]:
+                network.reset()
+            network.imitate(observations[k], int(actions[k]))
+    network.reset()
+
 
 class LinearActorCritic:
     """The non-spiking twin of :class:`ActorCriticNetwork`: the same TD
