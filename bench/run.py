@@ -1,6 +1,6 @@
-"""The benchmark suite: spikesim on W1, W2 and W3, side by side with Brian2.
+"""The benchmark suite: spikesim on W1 to W4, side by side with Brian2.
 
-    python bench/run.py W1|W2|W3|compile|all [--n N ...] [--vs brian2] [--repeats R] [--table FILE]
+    python bench/run.py W1|W2|W3|W4|compile|all [--n N ...] [--vs brian2] [--repeats R] [--table FILE]
 
 Every measurement runs in a process of its own (so peak memory and compile
 time are that workload's alone) and prints one JSON line. For each
@@ -12,9 +12,13 @@ C++ standalone and cython runtime (in its own environment, made by
 bench/peers/brian2_env.py), and a line per Brian2 mode gives the ratio
 ``brian2 run_s / spikesim run_s`` (and the same of CPU seconds, which other
 processes on the machine disturb less). ``--table FILE`` writes the results as a
-Markdown table. Definitions: docs/benchmarks.md (W1, W2, and W3, the
-Izhikevich network); W3 runs ``--duration``
-simulated seconds (60 by default) and reports the projected hour.
+Markdown table. Definitions: docs/benchmarks.md (W1, W2, W3, the
+Izhikevich network, and W4, COBA-4000); W3 runs ``--duration``
+simulated seconds (60 by default) and reports the projected hour; W4 runs
+``--w4-duration`` simulated seconds (5 by default) from its deterministic
+start, Brian2 on the very graph spikesim drew (passed in a file), and a
+``check`` line says whether the activity is in range and the spike counts
+of the simulators agree.
 """
 from __future__ import annotations
 
@@ -29,6 +33,11 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 BRIAN2_MODES = ("cpp_standalone", "cython")
+#: W4: largest relative difference of total spike counts between spikesim and each Brian2 mode, run on
+#: the same graph. C++ standalone simulates the same window from the same start (measured: equal counts,
+#: see docs/benchmarks.md); cython runs its repeats one after the other after a 10 ms warm-up, so its
+#: windows are later ones and only their rate is comparable.
+W4_SPIKE_TOLERANCE = {"brian2 cpp_standalone": 0.02, "brian2 cython": 0.10}
 
 
 def run_json(command: list[str], env: dict | None = None) -> dict:
@@ -50,6 +59,8 @@ def spikesim_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
         return ["--ticks", str(args.ticks), "--repeats", str(args.repeats)]
     if workload == "W2":
         return ["--n", str(n), "--repeats", str(args.repeats)]
+    if workload == "W4":
+        return ["--w4-duration", str(args.w4_duration), "--repeats", str(args.repeats), "--save-graph", str(args.w4_graph)]
     return ["--duration", str(args.duration)]
 
 
@@ -58,7 +69,21 @@ def brian2_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
         return ["--ticks", str(args.ticks), "--repeats", str(args.repeats)]
     if workload == "W2":
         return ["--n", str(n), "--repeats", str(args.repeats)]
+    if workload == "W4":
+        return ["--duration", str(args.w4_duration), "--repeats", str(args.repeats), "--graph", str(args.w4_graph)]
     return ["--duration", str(args.duration), "--repeats", "1"]
+
+
+def w4_check(ours: dict, peers: list[dict]) -> dict:
+    """W4's activity check: every simulator's population rate in [16, 20] Hz with skewed per-neuron
+    rates (``activity_ok``), and each Brian2 mode's spike count within its ``W4_SPIKE_TOLERANCE`` of
+    spikesim's, relative."""
+    differences = {f"{p['sim']} {p['mode']}": p["spikes"] / ours["spikes"] - 1.0 for p in peers}
+    ok = ours["activity_ok"] and all(p["activity_ok"] for p in peers)
+    ok = ok and all(abs(d) <= W4_SPIKE_TOLERANCE[mode] for mode, d in differences.items())
+    return {"sim": "check", "workload": "W4", "n": ours["n"], "rate_hz": ours["rate_hz"],
+            "activity_ok": ours["activity_ok"], "spike_count_difference": differences,
+            "tolerance": W4_SPIKE_TOLERANCE, "ok": bool(ok)}  # fmt: skip
 
 
 def measure_spikesim(workload: str, n: int, args: argparse.Namespace, results: list[dict]) -> dict:
@@ -77,13 +102,17 @@ def measure_brian2(workload: str, n: int, args: argparse.Namespace, results: lis
     from peers.brian2_env import brian2_python
 
     python = str(brian2_python())
+    peers = []
     for mode in BRIAN2_MODES:
         command = [python, str(BENCH / "peers" / "brian2_workloads.py"), workload, "--mode", mode]
         record = run_json(command + brian2_args(workload, n, args))
+        peers.append(record)
         emit(record, results)
         emit({"sim": "ratio", "workload": workload, "n": record["n"], "vs": f"brian2 {mode}",
               "run_s_ratio": record["run_s"] / ours["run_s"],
               "run_cpu_s_ratio": record["run_cpu_s"] / ours["run_cpu_s"]}, results)  # fmt: skip
+    if workload == "W4":
+        emit(w4_check(ours, peers), results)
 
 
 def table(results: list[dict]) -> str:
@@ -96,18 +125,24 @@ def table(results: list[dict]) -> str:
         return "-" if value is None else f"{value:.{digits}g}"
 
     for r in results:
-        if r["sim"] == "ratio" or r["workload"] == "compile":
+        if r["sim"] in ("ratio", "check") or r["workload"] == "compile":
             continue
         sim = f"{r['sim']} {r['mode']}"
         ratio = ratios.get((r["workload"], r["n"], f"{r['sim']} {r['mode']}"))
-        run = r["run_s"] if r["workload"] != "W3" else r.get("hour_s", r.get("projected_hour_s"))
+        run = {"W3": r.get("hour_s", r.get("projected_hour_s")), "W4": r.get("s_per_simulated_s")}.get(r["workload"], r["run_s"])
+        label = {"W3": " (hour)", "W4": " (per simulated s)"}.get(r["workload"], "")
         rows.append(
-            f"| {r['workload']}{' (hour)' if r['workload'] == 'W3' else ''} | {r['n']} | {sim} | {cell(run)} "
+            f"| {r['workload']}{label} | {r['n']} | {sim} | {cell(run)} "
             f"| {cell(r.get('ms_per_tick'))} | {cell(r.get('events_per_s'))} | {cell(r.get('compile_s'))} "
             f"| {cell(r.get('start_s', r.get('setup_s')))} | {cell(r.get('peak_rss_mb'), 4)} | {r.get('spikes', '-')} "
             f"| {cell(ratio and ratio['run_s_ratio'])} ({cell(ratio and ratio['run_cpu_s_ratio'])}) |"
         )  # fmt: skip
     for r in results:
+        if r["sim"] == "check":
+            differences = ", ".join(f"{k} {v:+.2%} (tolerance {r['tolerance'][k]:.0%})"
+                                    for k, v in r["spike_count_difference"].items())
+            rows.append(f"\nW4 check: spikesim {r['rate_hz']:.2f} Hz, activity {'in range' if r['activity_ok'] else 'OUT OF RANGE'}; "
+                        f"spike counts against spikesim: {differences}: {'ok' if r['ok'] else 'FAILED'}.")  # fmt: skip
         if r["workload"] == "compile":
             rows.append(f"\n{r['networks']} W1 networks in one process: {r['ms_per_network']:.2f} ms each, "
                         f"{r['combinations_compiled']} compiled tick ({r['signatures']} signature).")  # fmt: skip
@@ -116,16 +151,19 @@ def table(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workloads", nargs="+", choices=("W1", "W2", "W3", "compile", "all"))
+    parser.add_argument("workloads", nargs="+", choices=("W1", "W2", "W3", "W4", "compile", "all"))
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000, 100_000], help="W2: network sizes")
     parser.add_argument("--vs", choices=("brian2",), help="also run Brian2 on each workload")
     parser.add_argument("--repeats", type=int, default=3, help="W1, W2: repeats (the median is reported)")
     parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
     parser.add_argument("--duration", type=int, default=60, help="W3: simulated seconds")
+    parser.add_argument("--w4-duration", type=float, default=5.0, help="W4: simulated seconds")
     parser.add_argument("--table", type=Path, help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
     sys.path.insert(0, str(BENCH))
-    workloads = ["W1", "W2", "W3", "compile"] if "all" in args.workloads else args.workloads
+    workloads = ["W1", "W2", "W3", "W4", "compile"] if "all" in args.workloads else args.workloads
+    graph_dir = tempfile.TemporaryDirectory()  # W4: the graph spikesim drew, for the peers
+    args.w4_graph = Path(graph_dir.name) / "w4_graph.npz"
     results: list[dict] = []
     started = time.perf_counter()
     for workload in workloads:

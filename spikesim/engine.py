@@ -28,6 +28,13 @@ Step signatures (a part's ``kernel`` and its NumPy ``reference`` alike)::
 
 ``spikes`` holds this step's spikes of all neurons (inputs first), ``fired``
 the indices of those that spiked, ascending, ``n_fired`` how many.
+
+Neurons with two input channels (``Neurons.input_channels == 2``, e.g.
+conductance-based ones) get ``current`` of ``2 * n_neurons`` entries: a
+delivered ``value_j * w_ji`` of positive sign adds to ``current[i]``
+(excitatory), one of negative sign to ``current[n_neurons + i]``
+(inhibitory, left negative). With one channel (the default) everything
+adds to ``current[i]``.
 """
 from __future__ import annotations
 
@@ -77,6 +84,8 @@ def run_tick(
     indptr = graph.indptr
     targets = graph.targets
     n_total = spikes.size
+    n_words = n_total // 8
+    spike_words = spikes[: 8 * n_words].view(np.uint64)  # the spikes of 8 neurons at a time
     for t in range(n_steps):
         current[:] = 0.0
         for a in range(n_fired[0]):
@@ -89,7 +98,12 @@ def run_tick(
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         count = 0
-        for j in range(n_total):  # branch-free: most neurons do not fire
+        for q in range(n_words):  # most words of 8 neurons hold no spike: skipped
+            if spike_words[q] != 0:
+                for j in range(8 * q, 8 * q + 8):  # branch-free within a word
+                    fired[count] = j
+                    count += spikes[j]
+        for j in range(8 * n_words, n_total):
             fired[count] = j
             count += spikes[j]
         n_fired[0] = count
@@ -97,7 +111,25 @@ def run_tick(
         rewards[t] = r
         if learning:
             synapse_step(sy_p, sy_s, graph, w, spikes, fired, count, n_inputs, r)
-        log[t, :] = spikes
+        row = log[t]
+        for j in range(n_total):  # a plain loop: compiles to a block copy, where log[t, :] = spikes does not
+            row[j] = spikes[j]
+"""
+
+# Propagation into two channels: the sign of the delivered value picks the half of ``current``.
+_ONE_CHANNEL = """            for q in range(row_w.size):
+                current[row_targets[q]] += value * row_w[q]
+"""
+_TWO_CHANNELS = """            for q in range(row_w.size):
+                x = value * row_w[q]
+                if x < 0.0:
+                    inhibitory[row_targets[q]] += x
+                else:
+                    excitatory[row_targets[q]] += x
+"""
+_TWO_CHANNEL_VIEWS = """    n_total = spikes.size
+    excitatory = current[: current.size // 2]
+    inhibitory = current[current.size // 2 :]
 """
 
 _REWARD_SOURCE = """
@@ -113,9 +145,20 @@ _compiled: dict[tuple, SimpleNamespace] = {}
 _source_hash: list[str] = []
 
 
-def compiled(kernels: dict[str, Any]) -> SimpleNamespace:
+def tick_source(channels: int = 1) -> str:
+    """The source of ``run_tick`` for neurons with ``channels`` input channels (1 or 2)."""
+    if channels == 1:
+        return _TICK_SOURCE
+    if channels != 2:
+        raise ValueError(f"input channels must be 1 or 2; got {channels!r}")
+    assert _ONE_CHANNEL in _TICK_SOURCE
+    return _TICK_SOURCE.replace(_ONE_CHANNEL, _TWO_CHANNELS).replace("    n_total = spikes.size\n", _TWO_CHANNEL_VIEWS)
+
+
+def compiled(kernels: dict[str, Any], channels: int = 1) -> SimpleNamespace:
     """The compiled ``run_tick`` (and ``apply_reward``, or None) for one
-    combination of kernels (``KERNEL_NAMES`` -> Numba dispatcher or None).
+    combination of kernels (``KERNEL_NAMES`` -> Numba dispatcher or None) and
+    of input channels of the neurons (1, or 2: see the module doc).
 
     ``run_tick(n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s,
     sy_p, sy_s, rw_p, rw_s, graph, w, spike_value, spikes, fired, n_fired,
@@ -129,16 +172,16 @@ def compiled(kernels: dict[str, Any]) -> SimpleNamespace:
     A cache directory that others could write to is refused (the code is
     compiled in memory), and a damaged entry is rebuilt (see :func:`_cache_dir`).
     """
-    key = tuple(kernels.get(name) for name in KERNEL_NAMES)
+    key = tuple(kernels.get(name) for name in KERNEL_NAMES) + ((channels,) if channels != 1 else ())
     if key in _compiled:
         return _compiled[key]
-    source = _TICK_SOURCE + (_REWARD_SOURCE if kernels.get("synapse_reward") is not None else "")
+    source = tick_source(channels) + (_REWARD_SOURCE if kernels.get("synapse_reward") is not None else "")
     references = {name: _reference(k) for name, k in kernels.items() if k is not None}
     module = _write_module(source, references) if all(r is not None for r in references.values()) else None
     if module is not None:
         namespace = SimpleNamespace(run_tick=module.run_tick, apply_reward=getattr(module, "apply_reward", None))
     else:
-        glob = {"nb": nb, **{name: k for name, k in kernels.items() if k is not None}}
+        glob = {"nb": nb, "np": np, **{name: k for name, k in kernels.items() if k is not None}}
         exec(compile(source.replace("cache=True", "cache=False"), "<spikesim tick>", "exec"), glob)
         namespace = SimpleNamespace(run_tick=glob["run_tick"], apply_reward=glob.get("apply_reward"))
     _compiled[key] = namespace
@@ -161,7 +204,7 @@ def _write_module(source: str, references: dict[str, tuple[str, str]]) -> Module
     directory is safe to use). An entry that is not exactly the code it should be (a truncated module, a
     cut Numba index or data file) is deleted and written again, and the rebuild logged."""
     lines = ['"""Generated by spikesim.engine for one combination of kernels; do not edit."""',
-             "import importlib", "import numba as nb", ""]
+             "import importlib", "import numba as nb", "import numpy as np", ""]
     for name, (module, qualname) in sorted(references.items()):
         lines.append(f"{name} = importlib.import_module({module!r})")
         for attr in qualname.split("."):
@@ -283,7 +326,11 @@ def run_tick_reference(
     for t in range(n_steps):
         current[:] = 0.0
         ks = row_synapses(graph.indptr, fired[: n_fired[0]])
-        np.add.at(current, graph.targets[ks], spike_value[graph.sources[ks]] * w[ks])
+        delivered = spike_value[graph.sources[ks]] * w[ks]
+        if current.size == graph.col_ptr.size - 1:
+            np.add.at(current, graph.targets[ks], delivered)
+        else:  # two channels: negative deliveries into the second half
+            np.add.at(current, graph.targets[ks] + (graph.col_ptr.size - 1) * (delivered < 0.0), delivered)
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         now = np.flatnonzero(spikes)

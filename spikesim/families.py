@@ -83,7 +83,14 @@ class Neurons(Part):
 
     ``neuron_pct_inhibitory`` of them (chosen at random) are inhibitory, or
     ``polarities`` gives each neuron's sign (+1 or -1) explicitly.
+
+    ``input_channels`` is 1 for neurons that take one summed input per step;
+    neurons with 2 (conductance-based ones) get excitatory and inhibitory
+    input apart, by the sign of what each synapse delivers (see
+    :mod:`spikesim.engine`).
     """
+
+    input_channels: int = 1
 
     PARAMS = (
         N_NEURONS,

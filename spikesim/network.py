@@ -306,7 +306,7 @@ class Network:
         self._spikes = np.zeros(n_total, dtype=np.bool_)
         self._fired = np.zeros(n_total, dtype=np.int64)
         self._n_fired = np.zeros(1, dtype=np.int64)
-        self._current = np.zeros(self.n_neurons)
+        self._current = np.zeros(self.n_neurons * self.neurons.input_channels)
         self._log = np.zeros((self.processing_time, n_total), dtype=np.bool_)
         self._rewards = np.zeros(self.processing_time)
         self.n_resets += 1
@@ -373,7 +373,8 @@ class Network:
                 "synapse_step": self.synapses.kernel,
                 "reward_step": reward_kernel,
                 "synapse_reward": self.synapses.reward_kernel,
-            }
+            },
+            channels=self.neurons.input_channels,
         )
 
     def _check_finite(self) -> None:

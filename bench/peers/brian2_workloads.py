@@ -1,12 +1,13 @@
-"""Brian2 peer of the benchmark suite: workloads W1, W2 and W3 in C++ standalone or cython runtime.
+"""Brian2 peer of the benchmark suite: workloads W1 to W4 in C++ standalone or cython runtime.
 
     PY=$(python bench/peers/brian2_env.py)
     $PY bench/peers/brian2_workloads.py W1 --mode cpp_standalone [--ticks 100] [--repeats 3]
     $PY bench/peers/brian2_workloads.py W2 --mode cython --n 10000 [--repeats 3]
     $PY bench/peers/brian2_workloads.py W3 --mode cpp_standalone [--duration 60]
+    $PY bench/peers/brian2_workloads.py W4 --mode cpp_standalone [--duration 5] [--graph FILE.npz]
 
 Prints one JSON line per measurement (one per invocation). Definitions:
-W1, W2 and W3 (the Izhikevich (2007) network) as docs/benchmarks.md
+W1, W2, W3 (the Izhikevich (2007) network) and W4 (COBA-4000) as docs/benchmarks.md
 specifies them; bench/peers/README.md says how each is expressed in
 Brian2 and where a choice was made.
 
@@ -320,6 +321,87 @@ def build_w3() -> dict:
 
 
 # ----------------------------------------------------------------------------------------------
+# W4: COBA-4000 (Vogels-Abbott network with a background current, deterministic start)
+# ----------------------------------------------------------------------------------------------
+W4_N, W4_EXC = 4000, 3200
+
+
+def bernoulli_pairs(n_pre: int, n_post: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each (pre, post) pair independently with probability p, by geometric skipping over the
+    row-major index (the gaps between successes are Geometric(p)); sorted by pre, then post."""
+    t0 = time.perf_counter()
+    total, parts, last = n_pre * n_post, [], -1
+    while True:
+        chunk = int((total - last) * p * 1.2 + 64)
+        positions = np.cumsum(rng.geometric(p, chunk)) + last
+        inside = int(np.searchsorted(positions, total))
+        parts.append(positions[:inside])
+        if inside < chunk:
+            break
+        last = int(positions[-1])
+    keys = np.concatenate(parts)
+    _CONNECTIVITY_S[0] += time.perf_counter() - t0
+    return keys // n_post, keys % n_post
+
+
+def w4_graph(graph: Path | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """W4's synapses (global pre, post indices): from ``graph`` (an .npz with ``sources`` and
+    ``targets``, e.g. the graph spikesim drew, so both simulators run the same network), else the
+    seeded form: projections ee, ei, ie, ii, each Bernoulli p = 0.02 with autapses, projection k
+    drawn from ``numpy.random.default_rng((20050101, k))``."""
+    if graph is not None:
+        data = np.load(graph)
+        return data["sources"].astype(np.int64), data["targets"].astype(np.int64), str(graph)
+    blocks = [(0, W4_EXC, 0, W4_EXC), (0, W4_EXC, W4_EXC, W4_N), (W4_EXC, W4_N, 0, W4_EXC), (W4_EXC, W4_N, W4_EXC, W4_N)]
+    sources, targets = [], []
+    for k, (a, b, c, d) in enumerate(blocks):
+        pre, post = bernoulli_pairs(b - a, d - c, 0.02, np.random.default_rng((20050101, k)))
+        sources.append(pre + a)
+        targets.append(post + c)
+    return np.concatenate(sources), np.concatenate(targets), "seeded (20050101, k)"
+
+
+def build_w4(graph: Path | None) -> dict:
+    ns = {"tau_m": 20 * ms, "tau_e": 5 * ms, "tau_i": 10 * ms, "E_L": -60.0, "E_e": 0.0, "E_i": -80.0,
+          "I_bg": 20.0, "V_th": -50.0, "V_r": -60.0, "w_e": 0.4, "w_i": 5.1}  # fmt: skip
+    # potentials in mV and conductances in units of the leak conductance, as plain numbers
+    eqs = """dv/dt = ((E_L - v) + ge * (E_e - v) + gi * (E_i - v) + I_bg) / tau_m : 1 (unless refractory)
+             dge/dt = -ge / tau_e : 1
+             dgi/dt = -gi / tau_i : 1"""
+    neurons = NeuronGroup(W4_N, eqs, threshold="v > V_th", reset="v = V_r", refractory=5 * ms, method="euler",
+                          namespace=ns, name="neurons")  # fmt: skip
+    neurons.v = -60.0  # deterministic start; ge = gi = 0
+    sources, targets, origin = w4_graph(graph)
+    exc = sources < W4_EXC
+    delay = defaultclock.dt  # 0.1 ms: a spike of step n raises the conductance at step n + 1
+    exc_syn = Synapses(neurons[:W4_EXC], neurons, on_pre="ge_post += w_e", delay=delay, namespace=ns, name="exc_syn")
+    exc_syn.connect(i=sources[exc].astype(np.int32), j=targets[exc].astype(np.int32))
+    inh_syn = Synapses(neurons[W4_EXC:], neurons, on_pre="gi_post += w_i", delay=delay, namespace=ns, name="inh_syn")
+    inh_syn.connect(i=(sources[~exc] - W4_EXC).astype(np.int32), j=targets[~exc].astype(np.int32))
+    out_degree = np.bincount(sources, minlength=W4_N)
+    mon = SpikeMonitor(neurons, record=False, name="spikes")  # per-neuron counts are kept all the same
+
+    def extra() -> dict:
+        counts = np.asarray(mon.count[:], dtype=np.int64)
+        return {"graph": origin, "synapses": int(sources.size), "counts": counts, "out_degree": out_degree}
+
+    return {"objects": [neurons, exc_syn, inh_syn, mon], "monitor": mon, "extra": extra}
+
+
+def w4_activity(counts: np.ndarray, seconds: float) -> dict:
+    """The same rates and activity check as bench/workloads.py's ``w4_activity``."""
+    rates = counts / seconds
+    exc = rates[:W4_EXC]
+    hist = np.histogram(exc, bins=np.arange(0.0, 55.0, 5.0))[0]
+    rate = float(rates.mean())
+    skewed = bool(np.median(exc) < 0.8 * exc.mean() and hist.argmax() == 0)
+    return {"rate_hz": rate, "rate_e_hz": float(exc.mean()), "rate_i_hz": float(rates[W4_EXC:].mean()),
+            "median_rate_e_hz": float(np.median(exc)), "frac_e_above_50hz": float((exc > 50.0).mean()),
+            "hist_e_5hz": [round(float(h) / max(1, hist[0]), 3) for h in hist],
+            "activity_ok": bool(16.0 <= rate <= 20.0 and skewed)}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
 # running
 # ----------------------------------------------------------------------------------------------
 def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -392,11 +474,17 @@ def measure(args: argparse.Namespace) -> dict:
         warm_duration = args.warmup_ms * ms
         duration = args.duration * second
         n = args.n
-    else:
+    elif workload == "W3":
         spec = build_w3()
         warm_duration = args.warmup_ms * ms
         duration = args.duration * second
         n = 1000
+    else:
+        defaultclock.dt = 0.1 * ms
+        spec = build_w4(args.graph)
+        warm_duration = args.warmup_ms * ms
+        duration = args.duration * second
+        n = W4_N
     net = Network(*spec["objects"])
     build_s = time.perf_counter() - t_build
     mon = spec["monitor"]
@@ -420,6 +508,8 @@ def measure(args: argparse.Namespace) -> dict:
         out["run_overhead_cpu_s"] = round(overhead_cpu, 4)
         for _ in range(args.repeats):
             before = int(mon.num_spikes)
+            if workload == "W4":
+                out["counts_before_last"] = np.asarray(mon.count[:], dtype=np.int64)
             t0, c0 = time.perf_counter(), time.process_time()
             net.run(duration)
             out.setdefault("run_call_s", []).append(round(time.perf_counter() - t0, 4))
@@ -473,6 +563,18 @@ def measure(args: argparse.Namespace) -> dict:
         out["ms_per_tick_list"] = [round(x / args.ticks * 1000, 4) for x in runs]
         out["ms_per_tick_cpu"] = round(out["run_cpu_s"] / args.ticks * 1000, 4)
         out["ms_per_tick_min"] = round(min(runs) / args.ticks * 1000, 4)
+    elif workload == "W4":
+        sim_s = float(duration / second)
+        out["simulated_s"] = sim_s
+        out["s_per_simulated_s"] = round(run_s / sim_s, 5)
+        out["cpu_s_per_simulated_s"] = round(out["run_cpu_s"] / sim_s, 5)
+        extra = spec["extra"]()
+        counts = extra.pop("counts")
+        if mode == "cython":  # the counts of the last repeat (the monitor counted the warm-up and every repeat)
+            counts = counts - out.pop("counts_before_last")
+        out["events_per_s"] = round(int(counts @ extra.pop("out_degree")) / run_s, 1)  # synaptic events
+        out.update(extra)
+        out.update(w4_activity(counts, sim_s))
     else:
         sim_s = float(duration / second)
         out["simulated_s"] = sim_s
@@ -483,19 +585,22 @@ def measure(args: argparse.Namespace) -> dict:
         if workload == "W3":
             out["projected_hour_s"] = round(run_s * 3600.0 / sim_s, 2)
             out["projected_hour_note"] = "projection: run_s x 3600 / simulated_s"
-    out.update(spec["extra"]())
+    if workload != "W4":  # W4's extras are above
+        out.update(spec["extra"]())
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("W1", "W2", "W3"))
+    parser.add_argument("workload", choices=("W1", "W2", "W3", "W4"))
     parser.add_argument("--mode", choices=MODES, required=True)
     parser.add_argument("--n", type=int, default=1000, help="W2: number of neurons")
     parser.add_argument("--ticks", type=int, default=100, help="W1: timed ticks of 500 steps")
     parser.add_argument("--warmup-ticks", type=int, default=None,
                         help="W1: ticks run before the timed ones (cython default 1; standalone 0)")
-    parser.add_argument("--duration", type=float, default=None, help="W2/W3: simulated seconds (1 / 60)")
+    parser.add_argument("--duration", type=float, default=None, help="W2/W3/W4: simulated seconds (1 / 60 / 5)")
+    parser.add_argument("--graph", type=Path, default=None,
+                        help="W4: the synapses (an .npz of sources and targets, e.g. spikesim's); default: seeded")
     parser.add_argument("--warmup-ms", type=float, default=None,
                         help="W2/W3: warm-up before the timed run (cython default 10 ms; standalone 0)")
     parser.add_argument("--repeats", type=int, default=1)
@@ -506,7 +611,7 @@ def main() -> None:
     global SEED
     SEED = args.seed
     if args.duration is None:
-        args.duration = 60.0 if args.workload == "W3" else 1.0
+        args.duration = {"W3": 60.0, "W4": 5.0}.get(args.workload, 1.0)
     if args.warmup_ticks is None:
         args.warmup_ticks = 1 if args.mode == "cython" else 0
     if args.warmup_ms is None:
