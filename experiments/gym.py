@@ -32,7 +32,7 @@ from gymnasium import spaces
 
 from spikesim import names
 from spikesim.actor_critic import ActorCriticNetwork
-from spikesim.experiments.control import ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, input_mask
+from spikesim.experiments.control import ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, input_mask
 from spikesim.experiments.registry import Experiment, mean_total_reward
 from spikesim.games import GymWrapper
 from spikesim.inputs import FourierFeatures
@@ -247,6 +247,16 @@ ACTION_BINS = 5
 ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 
 
+#: Environments whose default actor-critic is not derived from the spaces alone, by id: its network keys
+#: (over the defaults) and the wrapper's parameters. Acrobot-v1's observation holds both angles as (cos, sin)
+#: pairs and velocity bounds far wider than episodes visit, and a new action at every step rarely reaches
+#: the goal: it gets acrobot-ac's network (:data:`~spikesim.experiments.control.ACROBOT_KEYS`) and holds
+#: each action for :data:`~spikesim.experiments.control.ACROBOT_HOLD` steps.
+TUNED: dict[str, dict[str, dict[str, Any]]] = {
+    "Acrobot-v1": {"keys": ACROBOT_KEYS, "game": {"action_repeat": ACROBOT_HOLD}},
+}
+
+
 def fourier_order(n_dims: int, max_inputs: int = MAX_FOURIER_INPUTS) -> int | None:
     """The highest order ``n`` (at most 2) whose Fourier basis of ``n_dims``
     dimensions has at most ``max_inputs`` features, ``(n + 1)^n_dims``;
@@ -276,7 +286,8 @@ def actor_critic_class(game: GymWrapper, **keys: Any) -> type:
     larger Box, or any other observation space, by the wrapper's input part.
     The game must be made with ``outputs_per_group`` =
     :data:`~spikesim.experiments.control.ACTOR_PER_ACTION` (as
-    :func:`experiment_for` makes it)."""
+    :func:`experiment_for` makes it). An environment of :data:`TUNED` gets
+    its keys there over these (``keys`` over all)."""
     if not isinstance(game, GymWrapper):
         raise ConfigError(f"actor_critic_class: expects a GymWrapper; got {game!r}")
     if not isinstance(game.action_space, spaces.Discrete):
@@ -293,6 +304,7 @@ def actor_critic_class(game: GymWrapper, **keys: Any) -> type:
     for family in ("inputs", "neurons", "weights", "synapses", "readout", "rewarder"):
         if family in keys:
             parts[family] = keys.pop(family)
+    keys = {**TUNED.get(game.env_id, {}).get("keys", {}), **keys}
     declared = {p.name for cls in (GymActorCritic, *parts.values()) for p in params_of(cls)}
     values = {k: v for k, v in {**defaults, **keys}.items() if k in declared or k in keys}
     return _subclass(f"GymActorCritic[{game.env_id}]", parts, values, GymActorCritic)
@@ -322,7 +334,9 @@ def experiment_for(
     ``episodes`` (default 5) and ``eval_episodes`` (default 2). Episodes last
     at most ``len_episode`` steps (default: the environment's limit, at most
     500). The metric is the mean return of the evaluation episodes, and the
-    target the environment's ``reward_threshold``. Not registered.
+    target the environment's ``reward_threshold``. An environment of
+    :data:`TUNED` gets its network keys and wrapper parameters from there.
+    Not registered.
 
     An id ``module:Env-v0`` makes gymnasium import ``module`` (to register the
     environment): that needs ``trusted=True`` or ``allow=("module",)``, since
@@ -339,7 +353,8 @@ def experiment_for(
         binned = isinstance(space, spaces.Box) and int(np.prod(space.shape)) == 1
         discrete = isinstance(space, spaces.Discrete) or binned
         game_params = {"env": env_id, **({"outputs_per_group": ACTOR_PER_ACTION} if discrete else {}),
-                       **({"action_bins": ACTION_BINS} if binned else {})}  # fmt: skip
+                       **({"action_bins": ACTION_BINS} if binned else {}),
+                       **(TUNED.get(env_id, {}).get("game", {}) if discrete else {})}  # fmt: skip
         game = GymWrapper(env_id, **{k: v for k, v in game_params.items() if k != "env"}) if discrete else probe
         network = actor_critic_class(game) if discrete else network_class(game)
     finally:
@@ -370,6 +385,6 @@ def experiment_for(
 
 
 __all__ = [
-    "ACTION_BINS", "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "GymActorCritic", "GymNetwork", "actor_critic_class", "experiment_for",
+    "ACTION_BINS", "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "TUNED", "GymActorCritic", "GymNetwork", "actor_critic_class", "experiment_for",
     "feed_forward_mask", "fourier_order", "network_class", "network_for",
 ]  # fmt: skip

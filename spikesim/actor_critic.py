@@ -61,7 +61,21 @@ class ActorCriticNetwork(RLNetwork):
     ``V(s) = v_bias + v_scale * c / (n_critic * processing_time)``,
 
     ``c`` the critic's spikes in the tick (so ``v_scale`` is the value of a
-    critic firing one spike per neuron per step).
+    critic firing one spike per neuron per step). With
+    ``critic_readout = "drive"`` the value is read without noise, from the
+    critic's expected input drive at the inputs' current rates (as the
+    greedy action reads the actor's):
+
+    ``V(s) = v_bias + v_scale * (1 / n_critic) sum_{i in critic} sum_j magnitude * rate_j * w_ji``
+
+    (``v_scale`` is then the value of a mean drive of 1 mV per step; only
+    the synapses from the inputs count). The spike count's noise is the
+    noise of the eligibility the TD error multiplies: a tick with more
+    critic spikes than expected has a higher ``V(s_t)``, a lower
+    ``delta_t`` and a larger eligibility, so with ``"spikes"`` the critic
+    learns to fire less than the values call for and the mean TD error is
+    positive (+0.02 to +0.9 measured on Acrobot-v1). The drive's value does
+    not depend on the tick's spikes.
 
     Timing of the TD error: ``V(s_{t+1})`` is known only after tick ``t + 1``,
     so at the end of tick ``t`` the network keeps a copy of the synapses'
@@ -80,8 +94,8 @@ class ActorCriticNetwork(RLNetwork):
     taken get ``actor_gain * delta``; those onto the other groups
     ``other_actions_gain * delta`` (both 1: one modulator everywhere, plain
     REINFORCE of the spike train; 0: only the action taken learns; -1: the
-    others learn the opposite). The critic's synapses get ``delta``. The
-    gains scale the weight change the rule makes (clipped again to the
+    others learn the opposite). The critic's synapses get ``critic_gain *
+    delta`` (1: ``delta``). The gains scale the weight change the rule makes (clipped again to the
     bounds), so they compose with any rule.
 
     The default gains (0.3 and -1) are those measured on CartPole-v1
@@ -107,7 +121,12 @@ class ActorCriticNetwork(RLNetwork):
         Param("n_critic", "int", REQUIRED, "critic neurons: the first n_critic body neurons, whose firing is V(s)", "[1, inf)"),
         Param("gamma", "float", 0.99, "discount factor of the TD error", "[0, 1]"),
         Param("v_scale", "float", 1.0, "V of a critic firing one spike per neuron per step, over v_bias", "(0, inf)"),
-        Param("v_bias", "float", 0.0, "V of a silent critic"),
+        Param("v_bias", "float", 0.0, "V of a silent critic (of a zero drive with critic_readout 'drive')"),
+        Param(
+            "critic_readout", "str", "spikes",
+            "V(s) from the critic's spikes in the tick, or from its expected input drive (no noise)",
+            choices=("spikes", "drive"),
+        ),
         Param(
             "actor_gain", "float", 0.3,
             "modulator of the synapses onto the actor group of the action taken, in units of delta", "[0, inf)",
@@ -116,6 +135,7 @@ class ActorCriticNetwork(RLNetwork):
             "other_actions_gain", "float", -1.0,
             "modulator of the synapses onto the actor groups of the actions not taken, in units of delta", "[-1, 1]",
         ),
+        Param("critic_gain", "float", 1.0, "modulator of the synapses onto the critic, in units of delta", "[0, inf)"),
     )  # fmt: skip
 
     def __init__(
@@ -153,6 +173,12 @@ class ActorCriticNetwork(RLNetwork):
         self._actor = np.flatnonzero(onto_actor)  # the synapses whose change the actor gains scale
         ids = self.graph.bound_id[self._actor]
         self._actor_bounds = (self.graph.bound_lo[ids], self.graph.bound_hi[ids])
+        self._critic = np.flatnonzero(targets < n_critic)  # the synapses whose change critic_gain scales
+        ids = self.graph.bound_id[self._critic]
+        self._critic_bounds = (self.graph.bound_lo[ids], self.graph.bound_hi[ids])
+        onto_critic = np.flatnonzero((targets < n_critic) & (sources < self.n_inputs))
+        #: The synapses from the inputs onto the critic, and their sources (``critic_readout = "drive"``).
+        self._critic_inputs = (sources[onto_critic], onto_critic)
         self.last_td_error = 0.0
 
     def reset(self) -> None:
@@ -163,8 +189,12 @@ class ActorCriticNetwork(RLNetwork):
 
     @property
     def critic_value(self) -> float:
-        """``V`` of the last tick's state, from the critic's spikes."""
+        """``V`` of the last tick's state, from the critic's spikes (or its drive: ``critic_readout``)."""
         n_critic = self.config["n_critic"]
+        if self.config["critic_readout"] == "drive":
+            sources, synapses = self._critic_inputs
+            drive = self.inputs.magnitude * float(self.inputs.state.rates[sources] @ self.w[synapses]) / n_critic
+            return self.config["v_bias"] + self.config["v_scale"] * drive
         spikes = self._log[:, self.n_inputs : self.n_inputs + n_critic]
         return self.config["v_bias"] + self.config["v_scale"] * spikes.sum() / (n_critic * self.processing_time)
 
@@ -225,12 +255,16 @@ class ActorCriticNetwork(RLNetwork):
         self.last_td_error = delta
         apply = self._compiled().apply_reward if self.engine == "numba" else self.synapses.reward_reference
         taken, others = self.config["actor_gain"], self.config["other_actions_gain"]
-        actor = self._actor
+        actor, critic, critic_gain = self._actor, self._critic, self.config["critic_gain"]
         before = self.w[actor] if (taken, others) != (1.0, 1.0) else None  # a copy
+        critic_before = self.w[critic] if critic_gain != 1.0 else None
         apply(self.synapses.kernel_params(), step.eligibility, self.graph, self.w, delta)
         if before is not None:
             gain = np.where(self.synapse_group[actor] == step.action, taken, others)
             self.w[actor] = np.clip(before + gain * (self.w[actor] - before), *self._actor_bounds)
+        if critic_before is not None:
+            change = critic_gain * (self.w[critic] - critic_before)
+            self.w[critic] = np.clip(critic_before + change, *self._critic_bounds)
         self._check_finite()
 
     def imitate(self, state: Any, action: int) -> None:

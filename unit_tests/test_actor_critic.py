@@ -291,7 +291,7 @@ def test_a_reduced_replication_of_cartpole_ac_reports_the_twins_and_draws_the_cu
 
 
 # ---------------------------------------------------------------- the other control tasks
-@pytest.mark.parametrize("name, sizes, env_id", [("acrobot-ac", (64, 100, 60), "Acrobot-v1"),
+@pytest.mark.parametrize("name, sizes, env_id", [("acrobot-ac", (81, 100, 60), "Acrobot-v1"),
                                                  ("mountaincar-ac", (16, 100, 60), "MountainCar-v0")])  # fmt: skip
 def test_control_experiments_build_from_their_gym_environment(name, sizes, env_id):
     experiment = get(name)
@@ -328,3 +328,59 @@ def test_measures_of_a_run_by_hand():
     assert found["events_per_tick"] == 200.0 and found["energy_per_decision_j"] == pytest.approx(1.8e-10)
     unsolved = experiment.measures(Outcome(Results(train_records[:50], {}), 20.0, False))
     assert (unsolved["episodes_to_solve"], unsolved["solve_wall_s"], unsolved["events_per_tick"]) == (None, None, None)
+
+
+# ---------------------------------------------------------------- the critic's readout and gain
+def test_critic_value_from_the_drive_by_hand_and_independent_of_the_spikes():
+    net = small(critic_readout="drive", v_bias=-5.0, v_scale=2.0)
+    onto_critic = (net.graph.targets < 3) & (net.graph.sources < 4)
+    net.w[onto_critic] = 0.5  # every input -> critic synapse at 0.5 mV
+    state = np.array([0.0, 1.0])  # x = (0.5, 1): phi = 1, -1, cos(pi / 2), cos(3 pi / 2); rates = 0.5 (1 + phi) / 2
+    rates = np.array([0.5, 0.0, 0.25, 0.25])
+    np.testing.assert_allclose(net.inputs.rates(state), rates, atol=1e-12)
+    values = set()
+    for seed in range(4):  # other spikes, the same value
+        net.rng = np.random.default_rng(seed)
+        net.reset()
+        net.tick(state)
+        values.add(round(net.critic_value, 12))
+    # V = v_bias + v_scale * (1 / 3) * 3 * sum_j rate_j * 0.5 = -5 + 2 * 0.5 = -4
+    assert values == {-4.0}
+
+
+def test_critic_gain_scales_the_change_of_the_critic_synapses_only():
+    nets = {gain: small(critic_gain=gain) for gain in (1.0, 0.5, 0.0)}
+    for net in nets.values():
+        net.w0 = net.w.copy()
+        for t in range(4):
+            s = np.array([0.2 * t - 0.3, 0.1])
+            net.reward(s, net.tick(s), None, 1.0, terminated=t == 3)
+    critic = nets[1.0].synapse_group < 0
+    change = {gain: net.w - net.w0 for gain, net in nets.items()}
+    # the same seed gives the same spikes as long as the actor's weights agree; only the critic's change is scaled
+    np.testing.assert_array_equal(change[0.0][critic], 0.0)
+    assert np.abs(change[1.0][critic]).sum() > 0
+    first = small(critic_gain=0.5)  # one step: exactly half the critic's change of critic_gain 1
+    full = small()
+    for net in (first, full):
+        net.w0 = net.w.copy()
+        s = np.array([0.2, -0.3])
+        net.reward(s, net.tick(s), None, 1.0, terminated=True)
+    np.testing.assert_allclose((first.w - first.w0)[critic], 0.5 * (full.w - full.w0)[critic], atol=1e-12)
+    np.testing.assert_allclose((first.w - first.w0)[~critic], (full.w - full.w0)[~critic], atol=1e-12)
+
+
+@pytest.mark.parametrize("keys, message", [({"critic_readout": "rates"}, "critic_readout"),
+                                           ({"critic_gain": -1.0}, "critic_gain")])  # fmt: skip
+def test_bad_critic_values_are_refused(keys, message):
+    with pytest.raises(ConfigError, match=message):
+        small(**keys)
+
+
+def test_both_engines_agree_with_the_drive_critic_and_a_critic_gain():
+    from engines import compare_networks
+
+    states = [np.array([0.1 * t - 0.5, 0.9 - 0.3 * t]) for t in range(6)]
+    a, b = compare_networks(lambda engine: small(engine=engine, critic_readout="drive", critic_gain=0.3, v_bias=-2.0),
+                            states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])  # fmt: skip
+    assert a.last_td_error == pytest.approx(b.last_td_error)

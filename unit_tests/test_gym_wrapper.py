@@ -313,7 +313,9 @@ def test_experiment_for_an_environment_with_discrete_actions_is_the_actor_critic
     assert outcome.metric == np.mean([r["total_reward"] for r in outcome.results.phase("eval")]) == np.mean(steps)
     taxi = experiment_for("Taxi-v4")
     assert taxi.len_episode == 200 and taxi.network.parts["inputs"] is OneHot
-    assert experiment_for("Acrobot-v1").network.keys["fourier_order"] == 1  # 6 dimensions: 2^6 = 64 inputs
+    acrobot = experiment_for("Acrobot-v1")  # TUNED: both angles and velocities, order 2 (3^4 = 81), held actions
+    assert acrobot.network.keys["fourier_order"] == 2 and acrobot.network.keys["obs_angles"] == [(0, 1), (2, 3)]
+    assert acrobot.game_params["action_repeat"] == 3 and acrobot.build(seed=0)[0].n_inputs == 81
     assert experiments.experiment_for is experiment_for and experiments.network_for is network_for
 
 
@@ -492,3 +494,25 @@ def test_nested_tuple_and_dict_observations_play_through_the_wrapper():
         action = net.tick(state)
         state, reward, terminated, truncated, _ = toy.step(action)
         net.reward(state, action, None, reward)
+
+
+# ---------------------------------------------------------------- action persistence
+def test_action_repeat_holds_the_action_sums_the_rewards_and_stops_at_the_end():
+    import gymnasium
+
+    held, plain = GymWrapper("Acrobot-v1", action_repeat=3), gymnasium.make("Acrobot-v1")
+    held.reset(seed=5), plain.reset(seed=5)
+    obs, reward, terminated, truncated, _ = held.step(2)
+    for _ in range(3):
+        expected = plain.step(2)
+    np.testing.assert_array_equal(obs, expected[0])  # three steps of torque +1, the same dynamics
+    assert (reward, terminated, truncated) == (-3.0, False, False)
+    # the time limit (500 steps) cuts the last hold: 166 holds of 3 steps, then one of 2 (no torque: no goal)
+    held.reset(seed=5)
+    total, steps, terminated, truncated = 0.0, 0, False, False
+    while not (terminated or truncated):
+        _, reward, terminated, truncated, _ = held.step(1)
+        total, steps = total + reward, steps + 1
+    assert (steps, total, terminated, truncated) == (167, -500.0, False, True)
+    with pytest.raises(ConfigError, match="action_repeat"):
+        GymWrapper("Acrobot-v1", action_repeat=0)

@@ -283,3 +283,42 @@ def test_static_map_network_replays_the_pattern_on_both_engines():
     np.testing.assert_array_equal(a.spike_log[:, :8], patterns[0])  # the last tick's inputs are state 0's pattern
     a.tick(2)
     np.testing.assert_array_equal(a.spike_log[:, :8], patterns[2])
+
+
+# ---------------------------------------------------------------- FourierFeatures: angles given as (cos, sin)
+def test_fourier_features_read_cos_sin_pairs_as_angles_by_hand():
+    from spikesim.inputs import FourierFeatures
+
+    # Acrobot's layout: cos a, sin a, cos b, sin b, a', b' -> (a, b, a', b')
+    inputs = FourierFeatures(n_inputs=16, fourier_order=1, obs_angles=[(0, 1), (2, 3)], max_rate=1.0,
+                             obs_low=[-math.pi, -math.pi, -4, -8], obs_high=[math.pi, math.pi, 4, 8])  # fmt: skip
+    a, b = math.pi / 2, -math.pi / 2
+    obs = [math.cos(a), math.sin(a), math.cos(b), math.sin(b), 2.0, -8.0]
+    np.testing.assert_allclose(inputs.observation(obs), [a, b, 2.0, -8.0])
+    # x = (0.75, 0.25, 0.75, 0): phi_c = cos(pi c . x) for c in {0, 1}^4, the last dimension fastest
+    x = np.array([0.75, 0.25, 0.75, 0.0])
+    expected = [math.cos(math.pi * np.dot(c, x)) for c in np.ndindex(2, 2, 2, 2)]
+    np.testing.assert_allclose(inputs.features(obs), expected, atol=1e-12)
+    assert inputs.features(obs)[0] == 1.0 and inputs.features(obs)[8] == pytest.approx(math.cos(0.75 * math.pi))
+    # the pair's place: a pair (1, 2) keeps value 0 first, the angle atan2(s_2, s_1) second
+    later = FourierFeatures(n_inputs=4, fourier_order=1, obs_angles=[(1, 2)], obs_low=[0, -math.pi],
+                            obs_high=[1, math.pi])  # fmt: skip
+    np.testing.assert_allclose(later.observation([0.25, -1.0, 0.0]), [0.25, math.pi])
+
+
+@pytest.mark.parametrize("angles, message", [
+    ([(0, 0)], "distinct observation indices"), ([(0, 3)], "below 3"), ([(0.5, 1)], "pairs"), ("01", "pairs"),
+])  # fmt: skip
+def test_fourier_features_refuse_bad_angle_pairs(angles, message):
+    from spikesim.inputs import FourierFeatures
+
+    with pytest.raises(ConfigError, match=f"'obs_angles' expects .*{message}"):
+        FourierFeatures(n_inputs=4, fourier_order=1, obs_angles=angles, obs_low=[-3, -1], obs_high=[3, 1])
+
+
+def test_fourier_features_with_angles_refuse_an_observation_of_the_wrong_size():
+    from spikesim.inputs import FourierFeatures
+
+    inputs = FourierFeatures(n_inputs=4, fourier_order=1, obs_angles=[(0, 1)], obs_low=[-3, -1], obs_high=[3, 1])
+    with pytest.raises(ConfigError, match="expects an observation of 3 finite values"):
+        inputs.features([1.0, 0.0])
