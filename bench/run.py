@@ -1,6 +1,6 @@
-"""The benchmark suite: spikesim on W1 to W4, side by side with Brian2.
+"""The benchmark suite: spikesim on W1 to W5, side by side with Brian2.
 
-    python bench/run.py W1|W2|W3|W4|compile|all [--n N ...] [--vs brian2] [--repeats R] [--table FILE]
+    python bench/run.py W1|W2|W3|W4|W5|W5s|compile|all [--n N ...] [--vs brian2] [--repeats R] [--table FILE]
 
 Every measurement runs in a process of its own (so peak memory and compile
 time are that workload's alone) and prints one JSON line. For each
@@ -18,7 +18,11 @@ simulated seconds (60 by default) and reports the projected hour; W4 runs
 ``--w4-duration`` simulated seconds (5 by default) from its deterministic
 start, Brian2 on the very graph spikesim drew (passed in a file), and a
 ``check`` line says whether the activity is in range and the spike counts
-of the simulators agree.
+of the simulators agree. W5 and W5s (Brunel-10k with and without STDP) run
+``--w5-duration`` simulated seconds (1 by default) from rest, Brian2 on
+spikesim's graph too; their ``check`` line compares the mean rates (the
+Poisson drives differ, so spike counts only agree statistically) and, for
+W5, the E->E weights.
 """
 from __future__ import annotations
 
@@ -38,6 +42,8 @@ BRIAN2_MODES = ("cpp_standalone", "cython")
 #: see docs/benchmarks.md); cython runs its repeats one after the other after a 10 ms warm-up, so its
 #: windows are later ones and only their rate is comparable.
 W4_SPIKE_TOLERANCE = {"brian2 cpp_standalone": 0.02, "brian2 cython": 0.10}
+#: W5, W5s: largest relative difference of the mean rates (independent Poisson drives: measured 1 %).
+W5_RATE_TOLERANCE = 0.05
 
 
 def run_json(command: list[str], env: dict | None = None) -> dict:
@@ -61,6 +67,8 @@ def spikesim_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
         return ["--n", str(n), "--repeats", str(args.repeats)]
     if workload == "W4":
         return ["--w4-duration", str(args.w4_duration), "--repeats", str(args.repeats), "--save-graph", str(args.w4_graph)]
+    if workload in ("W5", "W5s"):
+        return ["--w5-duration", str(args.w5_duration), "--repeats", "1", "--save-graph", str(args.w5_graph)]
     return ["--duration", str(args.duration)]
 
 
@@ -71,6 +79,8 @@ def brian2_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
         return ["--n", str(n), "--repeats", str(args.repeats)]
     if workload == "W4":
         return ["--duration", str(args.w4_duration), "--repeats", str(args.repeats), "--graph", str(args.w4_graph)]
+    if workload in ("W5", "W5s"):
+        return ["--duration", str(args.w5_duration), "--repeats", "1", "--graph", str(args.w5_graph)]
     return ["--duration", str(args.duration), "--repeats", "1"]
 
 
@@ -84,6 +94,18 @@ def w4_check(ours: dict, peers: list[dict]) -> dict:
     return {"sim": "check", "workload": "W4", "n": ours["n"], "rate_hz": ours["rate_hz"],
             "activity_ok": ours["activity_ok"], "spike_count_difference": differences,
             "tolerance": W4_SPIKE_TOLERANCE, "ok": bool(ok)}  # fmt: skip
+
+
+def w5_check(ours: dict, peers: list[dict]) -> dict:
+    """W5's and W5s's check: every simulator's ``activity_ok`` (mean rate in [32, 39] Hz; W5: E->E
+    weights around 0.099 mV) and each Brian2 mode's mean rate within ``W5_RATE_TOLERANCE`` of spikesim's."""
+    differences = {f"{p['sim']} {p['mode']}": p["rate_hz"] / ours["rate_hz"] - 1.0 for p in peers}
+    ok = ours["activity_ok"] and all(p["activity_ok"] for p in peers)
+    ok = ok and all(abs(d) <= W5_RATE_TOLERANCE for d in differences.values())
+    return {"sim": "check", "workload": ours["workload"], "n": ours["n"], "rate_hz": ours["rate_hz"],
+            "activity_ok": ours["activity_ok"], "rate_difference": differences,
+            **({"w_ee_mean_mv": ours["w_ee_mean_mv"]} if "w_ee_mean_mv" in ours else {}),
+            "tolerance": W5_RATE_TOLERANCE, "ok": bool(ok)}  # fmt: skip
 
 
 def measure_spikesim(workload: str, n: int, args: argparse.Namespace, results: list[dict]) -> dict:
@@ -113,6 +135,8 @@ def measure_brian2(workload: str, n: int, args: argparse.Namespace, results: lis
               "run_cpu_s_ratio": record["run_cpu_s"] / ours["run_cpu_s"]}, results)  # fmt: skip
     if workload == "W4":
         emit(w4_check(ours, peers), results)
+    if workload in ("W5", "W5s"):
+        emit(w5_check(ours, peers), results)
 
 
 def table(results: list[dict]) -> str:
@@ -129,8 +153,9 @@ def table(results: list[dict]) -> str:
             continue
         sim = f"{r['sim']} {r['mode']}"
         ratio = ratios.get((r["workload"], r["n"], f"{r['sim']} {r['mode']}"))
-        run = {"W3": r.get("hour_s", r.get("projected_hour_s")), "W4": r.get("s_per_simulated_s")}.get(r["workload"], r["run_s"])
-        label = {"W3": " (hour)", "W4": " (per simulated s)"}.get(r["workload"], "")
+        per_second = r["workload"] in ("W4", "W5", "W5s")
+        run = r.get("s_per_simulated_s") if per_second else r.get("hour_s", r.get("projected_hour_s")) if r["workload"] == "W3" else r["run_s"]
+        label = " (per simulated s)" if per_second else " (hour)" if r["workload"] == "W3" else ""
         rows.append(
             f"| {r['workload']}{label} | {r['n']} | {sim} | {cell(run)} "
             f"| {cell(r.get('ms_per_tick'))} | {cell(r.get('events_per_s'))} | {cell(r.get('compile_s'))} "
@@ -138,7 +163,13 @@ def table(results: list[dict]) -> str:
             f"| {cell(ratio and ratio['run_s_ratio'])} ({cell(ratio and ratio['run_cpu_s_ratio'])}) |"
         )  # fmt: skip
     for r in results:
-        if r["sim"] == "check":
+        if r["sim"] == "check" and "rate_difference" in r:
+            differences = ", ".join(f"{k} {v:+.2%}" for k, v in r["rate_difference"].items())
+            weights = f", E->E weights {r['w_ee_mean_mv']:.4f} mV" if "w_ee_mean_mv" in r else ""
+            rows.append(f"\n{r['workload']} check: spikesim {r['rate_hz']:.2f} Hz{weights}, activity "
+                        f"{'in range' if r['activity_ok'] else 'OUT OF RANGE'}; mean rates against spikesim: "
+                        f"{differences} (tolerance {r['tolerance']:.0%}): {'ok' if r['ok'] else 'FAILED'}.")  # fmt: skip
+        elif r["sim"] == "check":
             differences = ", ".join(f"{k} {v:+.2%} (tolerance {r['tolerance'][k]:.0%})"
                                     for k, v in r["spike_count_difference"].items())
             rows.append(f"\nW4 check: spikesim {r['rate_hz']:.2f} Hz, activity {'in range' if r['activity_ok'] else 'OUT OF RANGE'}; "
@@ -151,19 +182,21 @@ def table(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workloads", nargs="+", choices=("W1", "W2", "W3", "W4", "compile", "all"))
+    parser.add_argument("workloads", nargs="+", choices=("W1", "W2", "W3", "W4", "W5", "W5s", "compile", "all"))
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000, 100_000], help="W2: network sizes")
     parser.add_argument("--vs", choices=("brian2",), help="also run Brian2 on each workload")
     parser.add_argument("--repeats", type=int, default=3, help="W1, W2: repeats (the median is reported)")
     parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
     parser.add_argument("--duration", type=int, default=60, help="W3: simulated seconds")
     parser.add_argument("--w4-duration", type=float, default=5.0, help="W4: simulated seconds")
+    parser.add_argument("--w5-duration", type=float, default=1.0, help="W5, W5s: simulated seconds (a multiple of 0.1)")
     parser.add_argument("--table", type=Path, help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
     sys.path.insert(0, str(BENCH))
-    workloads = ["W1", "W2", "W3", "W4", "compile"] if "all" in args.workloads else args.workloads
-    graph_dir = tempfile.TemporaryDirectory()  # W4: the graph spikesim drew, for the peers
+    workloads = ["W1", "W2", "W3", "W4", "W5s", "W5", "compile"] if "all" in args.workloads else args.workloads
+    graph_dir = tempfile.TemporaryDirectory()  # W4, W5: the graph spikesim drew, for the peers
     args.w4_graph = Path(graph_dir.name) / "w4_graph.npz"
+    args.w5_graph = Path(graph_dir.name) / "w5_graph.npz"
     results: list[dict] = []
     started = time.perf_counter()
     for workload in workloads:

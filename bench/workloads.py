@@ -1,9 +1,10 @@
-"""spikesim on the benchmark workloads W1 to W4 (docs/benchmarks.md).
+"""spikesim on the benchmark workloads W1 to W5 (docs/benchmarks.md).
 
     python bench/workloads.py W1 [--ticks 100] [--repeats 3]
     python bench/workloads.py W2 --n 100000 [--repeats 3]
     python bench/workloads.py W3 [--duration 3600]
     python bench/workloads.py W4 [--w4-duration 5] [--repeats 3] [--save-graph FILE]
+    python bench/workloads.py W5|W5s [--w5-duration 1] [--repeats 1] [--save-graph FILE]
     python bench/workloads.py W1 --first-tick       # build and tick once: compile and start-up times
     python bench/workloads.py compile [--networks 1000]
 
@@ -31,10 +32,10 @@ from spikesim import ActiveRLNetwork, Network, RLNetwork, every_step_reward  # n
 from spikesim.experiments.izhikevich import IZHIKEVICH_KEYS, izhikevich_bounds, izhikevich_matrix  # noqa: E402
 from spikesim.games.logic import logic_xor  # noqa: E402
 from spikesim.inputs import RateMap, StaticMap  # noqa: E402
-from spikesim.neurons import LIF, ConductanceLIF, Izhikevich, Neuron  # noqa: E402
+from spikesim.neurons import LIF, ConductanceLIF, DeltaLIF, Izhikevich, Neuron  # noqa: E402
 from spikesim.readouts import Threshold  # noqa: E402
 from spikesim.rewards import MatchExpected  # noqa: E402
-from spikesim.synapses import DASTDP, MSTDPET, STDP, Static  # noqa: E402
+from spikesim.synapses import DASTDP, MSTDPET, STDP, MultiplicativeSTDP, Static  # noqa: E402
 from spikesim.weights import Bernoulli, FixedInDegree, Manual  # noqa: E402
 
 PATTERNS = [np.array(p, dtype=np.int8) for p in ((0, 0), (0, 1), (1, 0), (1, 1))]
@@ -279,11 +280,117 @@ def run_w4(duration: float, repeats: int, engine: str, save_graph: str | None = 
             **w4_activity(counts, simulated)}  # fmt: skip
 
 
+# ---------------------------------------------------------------------------- W5
+W5_EXCITATORY = 8000
+W5_STEPS_PER_TICK = 1000  # 0.1 s of 0.1 ms steps per tick (spike log 10 MB)
+W5_SEED = 0
+
+
+class W5(Network):
+    """W5 "Brunel-10k with STDP": 8000 excitatory and 2000 inhibitory
+    delta-synapse LIF neurons (tau_m 20 ms, threshold 20 mV, reset 0 mV, 2 ms
+    refractory clamp, forward Euler at dt = 0.1 ms), every ordered pair but
+    the autapses connected with p = 0.1, weights 0.1 mV (excitatory) and
+    -0.5 mV (inhibitory), every delay 1.5 ms (15 steps), an independent
+    Poisson drive of 20 kHz x 0.1 mV per neuron (Binomial(1000, 0.002) events
+    per step), and the multiplicative STDP (lambda 0.01, alpha 2.02, w_max
+    0.3 mV, tau 20 ms) on the E->E synapses only."""
+
+    parts = {"inputs": StaticMap, "neurons": DeltaLIF, "weights": Bernoulli, "synapses": MultiplicativeSTDP,
+             "readout": Threshold}  # fmt: skip
+    keys = {
+        "n_inputs": 0, "n_neurons": 10000, "n_outputs": 1, "processing_time": W5_STEPS_PER_TICK,
+        "state_spike_map": no_input_spikes, "action_threshold": 0.0,
+        "dt": 0.1, "tau_m": 20.0, "resting_mv": 0.0, "reset_mv": 0.0, "firing_threshold": 20.0,
+        "refractory_ms": 2.0, "integration": "euler", "initial_mv": 0.0,
+        "background_sources": 1000, "background_rate": 0.002, "background_mv": 0.1,
+        "connection_probability": 0.1, "autapses": False, "initial_weight": 0.1, "inhibitory_weight": 0.5,
+        "min_weight": 0.0, "max_weight": 0.3, "plastic_synapses": "excitatory", "storage": "sparse",
+        "delay_steps": 15, "learning_rate": 0.01, "alpha": 2.02, "tau_plus": 20.0, "tau_minus": 20.0,
+    }  # fmt: skip
+
+
+class W5s(W5):
+    """W5s: W5 with static synapses."""
+
+    parts = {**W5.parts, "synapses": Static}
+    keys = {k: v for k, v in W5.keys.items() if k not in ("learning_rate", "alpha", "tau_plus", "tau_minus")}
+
+
+def w5_network(workload: str, engine: str, seed: int = W5_SEED, n: int = 10000) -> W5:
+    polarities = np.ones(n)
+    polarities[int(n * W5_EXCITATORY / 10000) :] = -1.0
+    cls = W5 if workload == "W5" else W5s
+    return cls(seed=seed, engine=engine, n_neurons=n, polarities=polarities)
+
+
+def w5_activity(counts: np.ndarray, seconds: float, w_ee: np.ndarray | None) -> dict:
+    """Rates of W5 / W5s and the activity check: mean rate in [32, 39] Hz;
+    with STDP, the E->E weights unimodal around 0.099-0.100 mV (mean in
+    [0.095, 0.105] mV, 99 % of them in [0.085, 0.115] mV)."""
+    rates = counts / seconds
+    rate = float(rates.mean())
+    out = {"rate_hz": rate, "rate_e_hz": float(rates[:W5_EXCITATORY].mean()),
+           "rate_i_hz": float(rates[W5_EXCITATORY:].mean())}  # fmt: skip
+    ok = 32.0 <= rate <= 39.0
+    if w_ee is not None:
+        inside = float(((w_ee >= 0.085) & (w_ee <= 0.115)).mean())
+        out.update({"w_ee_mean_mv": float(w_ee.mean()), "w_ee_std_mv": float(w_ee.std()),
+                    "w_ee_within_085_115": inside})  # fmt: skip
+        ok = ok and 0.095 <= w_ee.mean() <= 0.105 and inside >= 0.99
+    out["activity_ok"] = bool(ok)
+    return out
+
+
+def run_w5(workload: str, duration: float, repeats: int, engine: str, save_graph: str | None = None) -> dict:
+    """W5 (or W5s) from rest for ``duration`` simulated seconds, ``repeats``
+    times (the weights are put back and the state reset between). Only the
+    ticks are timed."""
+    start = time.perf_counter()
+    w5_network(workload, engine, n=200).tick(NO_INPUT)  # compile on a small network of the same parts
+    compile_s = time.perf_counter() - start
+    start = time.perf_counter()
+    net = w5_network(workload, engine)
+    build_s = time.perf_counter() - start
+    if save_graph:
+        np.savez(save_graph, sources=net.graph.sources, targets=net.graph.targets, n=10000, n_exc=W5_EXCITATORY)
+    w0 = net.w.copy()
+    ticks = int(round(duration * 1e4 / W5_STEPS_PER_TICK))
+    times, cpu, spike_runs = [], [], []
+    for r in range(repeats):
+        if r:
+            net.w[:] = w0
+            net.reset()
+        counts = np.zeros(10000, dtype=np.int64)
+        wall = used = 0.0
+        for _ in range(ticks):
+            t0, c0 = time.perf_counter(), time.process_time()
+            net.tick(NO_INPUT)
+            used += time.process_time() - c0
+            wall += time.perf_counter() - t0
+            counts += net.spike_log.sum(axis=0)
+        times.append(wall)
+        cpu.append(used)
+        spike_runs.append(counts)
+    counts = spike_runs[0]
+    simulated = ticks * W5_STEPS_PER_TICK * 1e-4
+    run_s, run_cpu_s = statistics.median(times), statistics.median(cpu)
+    events = int(counts @ net.out_degree[net.n_inputs :])
+    sources, targets = net.graph.sources.astype(np.int64), net.graph.targets.astype(np.int64)
+    ee = (sources < W5_EXCITATORY) & (targets < W5_EXCITATORY)
+    return {"workload": workload, "n": 10000, "simulated_s": simulated, "run_s": run_s, "run_s_runs": times,
+            "run_cpu_s": run_cpu_s, "s_per_simulated_s": run_s / simulated,
+            "cpu_s_per_simulated_s": run_cpu_s / simulated, "build_s": build_s, "compile_s": compile_s,
+            "synapses": int(net.graph.targets.size), "spikes": int(counts.sum()), "events_per_s": events / run_s,
+            **w5_activity(counts, simulated, net.w[ee] if workload == "W5" else None)}  # fmt: skip
+
+
 def run_first_tick(workload: str, engine: str) -> dict:
     """Import, build the workload's network and run its first tick: what a
     new process pays before simulating (``start_s`` from process start)."""
     net = {"W1": lambda: W1(seed=0, engine=engine), "W2": lambda: w2_network(1000, engine),
-           "W3": lambda: W3(seed=0, engine=engine), "W4": lambda: w4_network(engine)}[workload]()  # fmt: skip
+           "W3": lambda: W3(seed=0, engine=engine), "W4": lambda: w4_network(engine),
+           "W5": lambda: w5_network("W5", engine), "W5s": lambda: w5_network("W5s", engine)}[workload]()  # fmt: skip
     state = PATTERNS[0] if workload == "W1" else NO_INPUT
     start = time.perf_counter()
     net.tick(state)
@@ -308,13 +415,14 @@ def run_compile(networks: int, engine: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("W1", "W2", "W3", "W4", "compile"))
+    parser.add_argument("workload", choices=("W1", "W2", "W3", "W4", "W5", "W5s", "compile"))
     parser.add_argument("--n", type=int, default=1000, help="W2: number of neurons")
     parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--duration", type=int, default=3600, help="W3: simulated seconds")
     parser.add_argument("--w4-duration", type=float, default=5.0, help="W4: simulated seconds (a multiple of 0.25)")
-    parser.add_argument("--save-graph", help="W4: write the synapses (sources, targets) to this .npz for the peers")
+    parser.add_argument("--w5-duration", type=float, default=1.0, help="W5/W5s: simulated seconds (a multiple of 0.1)")
+    parser.add_argument("--save-graph", help="W4/W5: write the synapses (sources, targets) to this .npz for the peers")
     parser.add_argument("--engine", choices=("numba", "numpy"), default="numba")
     parser.add_argument("--first-tick", action="store_true", help="only build the network and run one tick")
     parser.add_argument("--networks", type=int, default=1000, help="compile: networks built in one process")
@@ -329,6 +437,8 @@ def main() -> None:
         result = run_w2(args.n, args.repeats, args.engine)
     elif args.workload == "W4":
         result = run_w4(args.w4_duration, args.repeats, args.engine, args.save_graph)
+    elif args.workload in ("W5", "W5s"):
+        result = run_w5(args.workload, args.w5_duration, args.repeats, args.engine, args.save_graph)
     else:
         result = run_w3(args.duration, args.engine)
     result = {"sim": "spikesim", "mode": args.engine, **result, "peak_rss_mb": peak_rss_mb(),

@@ -29,6 +29,33 @@ Step signatures (a part's ``kernel`` and its NumPy ``reference`` alike)::
 ``spikes`` holds this step's spikes of all neurons (inputs first), ``fired``
 the indices of those that spiked, ascending, ``n_fired`` how many.
 
+Synaptic delays. By default a spike reaches its targets at the next step
+(a delay of one step, as in 1. above). With delays (``delay_steps`` of the
+weights, see :class:`Delays`), synapse ``k`` of delay ``d_k >= 1`` steps
+delivers a spike emitted at step ``n`` into the current of step ``n + d_k``
+(the current seen by the neurons at 3. of that step); the delivered value is
+``value_j * w_k`` with the weight of the step after the emission (when the
+spike leaves; plasticity meanwhile does not reach spikes in flight). Pending
+deliveries wait in a ring of ``D = max d_k`` future currents.
+
+What the plasticity rules see with delays: the postsynaptic side sees the
+step's emitted spikes, as without delays (``spikes``, ``fired``, entries
+``>= n_inputs``); the presynaptic side sees each spike on its *arrival*: a
+spike of neuron ``j`` emitted at step ``n`` is a presynaptic spike for the
+rule at step ``n + d_j - 1``, the step before it reaches the postsynaptic
+neuron, which is the step of its emission for ``d_j = 1`` (today's
+behaviour, so a rule sees a pre and post spike ``d_j - 1`` steps later than
+with no delay). ``d_j`` is the delay of the plastic synapses of neuron ``j``
+(they must share it: the presynaptic traces are per neuron). The rule's
+``arrival_kernel`` (``arrival_reference``) gets these arrivals::
+
+    synapses:  step(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired)
+
+``arrived`` (bool, inputs then body neurons) and ``pre_fired`` (their
+indices, ascending, ``n_pre_fired`` of them) replace ``spikes`` and
+``fired`` on the presynaptic side. The machinery is compiled in only when
+some delay exceeds one step.
+
 Neurons with two input channels (``Neurons.input_channels == 2``, e.g.
 conductance-based ones) get ``current`` of ``2 * n_neurons`` entries: a
 delivered ``value_j * w_ji`` of positive sign adds to ``current[i]``
@@ -132,6 +159,104 @@ _TWO_CHANNEL_VIEWS = """    n_total = spikes.size
     inhibitory = current[current.size // 2 :]
 """
 
+# The tick with synaptic delays (see the module doc): deliveries go into a ring of future currents,
+# and the rule gets each presynaptic spike on its arrival.
+_DELAYED_TICK_SOURCE = """
+@nb.njit(cache=True)
+def run_tick(
+    n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
+    graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, delays,
+):
+    indptr = graph.indptr
+    targets = graph.targets
+    n_total = spikes.size
+    n_words = n_total // 8
+    spike_words = spikes[: 8 * n_words].view(np.uint64)  # the spikes of 8 neurons at a time
+    steps, row_delay, pre_delay = delays.steps, delays.row_delay, delays.pre_delay
+    pending, sent, arrived, pre_fired, clock = delays.pending, delays.sent, delays.arrived, delays.pre_fired, delays.clock
+    n_slots = pending.shape[0]
+    n_sent = sent.shape[0]
+    for t in range(n_steps):
+        now = clock[0]
+        origin = (now + n_slots - 1) % n_slots  # the slot of step now - 1: a delay of d lands d slots later
+        for a in range(n_fired[0]):
+            j = fired[a]
+            value = spike_value[j]
+            row_targets = targets[indptr[j] : indptr[j + 1]]  # slices: indices known >= 0
+            row_w = w[indptr[j] : indptr[j + 1]]
+            d = row_delay[j]
+            if d >= 0:  # one delay for the whole row: one slot
+                slot = origin + d
+                if slot >= n_slots:
+                    slot -= n_slots
+                into = pending[slot]
+                for q in range(row_w.size):
+                    into[row_targets[q]] += value * row_w[q]
+            else:
+                row_steps = steps[indptr[j] : indptr[j + 1]]
+                for q in range(row_w.size):
+                    slot = origin + row_steps[q]
+                    if slot >= n_slots:
+                        slot -= n_slots
+                    pending[slot, row_targets[q]] += value * row_w[q]
+        due = pending[now % n_slots]
+        for i in range(current.size):
+            current[i] = due[i]
+            due[i] = 0.0
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        count = 0
+        for q in range(n_words):  # most words of 8 neurons hold no spike: skipped
+            if spike_words[q] != 0:
+                for j in range(8 * q, 8 * q + 8):  # branch-free within a word
+                    fired[count] = j
+                    count += spikes[j]
+        for j in range(8 * n_words, n_total):
+            fired[count] = j
+            count += spikes[j]
+        n_fired[0] = count
+        record = sent[now % n_sent]
+        for j in range(n_total):
+            record[j] = spikes[j]
+        r = reward_step(rw_p, rw_s, t, spikes)
+        rewards[t] = r
+        if learning:
+            n_arrived = 0
+            for j in range(n_total):  # emitted pre_delay[j] - 1 steps ago
+                got = sent[(now + n_sent + 1 - pre_delay[j]) % n_sent, j]
+                arrived[j] = got
+                pre_fired[n_arrived] = j
+                n_arrived += got
+            synapse_step(sy_p, sy_s, graph, w, spikes, fired, count, n_inputs, r, arrived, pre_fired, n_arrived)
+        row = log[t]
+        for j in range(n_total):
+            row[j] = spikes[j]
+        clock[0] = now + 1
+"""
+_DELAYED_ONE_CHANNEL = (
+    """                for q in range(row_w.size):
+                    into[row_targets[q]] += value * row_w[q]
+""",
+    """                    pending[slot, row_targets[q]] += value * row_w[q]
+""",
+)
+_DELAYED_TWO_CHANNELS = (
+    """                excitatory, inhibitory = into[:half], into[half:]
+                for q in range(row_w.size):
+                    x = value * row_w[q]
+                    if x < 0.0:
+                        inhibitory[row_targets[q]] += x
+                    else:
+                        excitatory[row_targets[q]] += x
+""",
+    """                    x = value * row_w[q]
+                    if x < 0.0:
+                        pending[slot, half + row_targets[q]] += x
+                    else:
+                        pending[slot, row_targets[q]] += x
+""",
+)
+
 _REWARD_SOURCE = """
 @nb.njit(cache=True)
 def apply_reward(sy_p, sy_s, graph, w, r):
@@ -145,24 +270,35 @@ _compiled: dict[tuple, SimpleNamespace] = {}
 _source_hash: list[str] = []
 
 
-def tick_source(channels: int = 1) -> str:
-    """The source of ``run_tick`` for neurons with ``channels`` input channels (1 or 2)."""
+def tick_source(channels: int = 1, delays: bool = False) -> str:
+    """The source of ``run_tick`` for neurons with ``channels`` input channels
+    (1 or 2), with the delay machinery when ``delays``."""
+    if channels not in (1, 2):
+        raise ValueError(f"input channels must be 1 or 2; got {channels!r}")
+    if delays:
+        source = _DELAYED_TICK_SOURCE
+        if channels == 2:
+            for one, two in zip(_DELAYED_ONE_CHANNEL, _DELAYED_TWO_CHANNELS):
+                assert one in source
+                source = source.replace(one, two)
+            source = source.replace("    n_sent = sent.shape[0]\n", "    n_sent = sent.shape[0]\n    half = current.size // 2\n")
+        return source
     if channels == 1:
         return _TICK_SOURCE
-    if channels != 2:
-        raise ValueError(f"input channels must be 1 or 2; got {channels!r}")
     assert _ONE_CHANNEL in _TICK_SOURCE
     return _TICK_SOURCE.replace(_ONE_CHANNEL, _TWO_CHANNELS).replace("    n_total = spikes.size\n", _TWO_CHANNEL_VIEWS)
 
 
-def compiled(kernels: dict[str, Any], channels: int = 1) -> SimpleNamespace:
+def compiled(kernels: dict[str, Any], channels: int = 1, delays: bool = False) -> SimpleNamespace:
     """The compiled ``run_tick`` (and ``apply_reward``, or None) for one
     combination of kernels (``KERNEL_NAMES`` -> Numba dispatcher or None) and
     of input channels of the neurons (1, or 2: see the module doc).
 
     ``run_tick(n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s,
     sy_p, sy_s, rw_p, rw_s, graph, w, spike_value, spikes, fired, n_fired,
-    current, log, rewards)`` runs the steps described in the module doc.
+    current, log, rewards)`` runs the steps described in the module doc;
+    with ``delays`` it takes one more argument, a :class:`Delays`, and
+    ``synapse_step`` is the rule's ``arrival_kernel``.
 
     Compiled once per combination per process. When every kernel lives in an
     importable module, the code is written to a module in the cache
@@ -173,9 +309,10 @@ def compiled(kernels: dict[str, Any], channels: int = 1) -> SimpleNamespace:
     compiled in memory), and a damaged entry is rebuilt (see :func:`_cache_dir`).
     """
     key = tuple(kernels.get(name) for name in KERNEL_NAMES) + ((channels,) if channels != 1 else ())
+    key += ("delays",) if delays else ()
     if key in _compiled:
         return _compiled[key]
-    source = tick_source(channels) + (_REWARD_SOURCE if kernels.get("synapse_reward") is not None else "")
+    source = tick_source(channels, delays) + (_REWARD_SOURCE if kernels.get("synapse_reward") is not None else "")
     references = {name: _reference(k) for name, k in kernels.items() if k is not None}
     module = _write_module(source, references) if all(r is not None for r in references.values()) else None
     if module is not None:
@@ -315,13 +452,84 @@ def _refuse(directory: Path, reason: str) -> None:
 _refused: set[tuple[Path, str]] = set()
 
 
+class Delays(NamedTuple):
+    """Synaptic delays of a network and their pending deliveries (see the module doc).
+
+    Built by :func:`make_delays` from one delay per synapse (in steps, >= 1);
+    the last five arrays are the running state, cleared by :func:`clear_delays`
+    (``Network.reset``); ``Network.save`` keeps ``pending``, ``sent`` and ``clock``."""
+
+    steps: np.ndarray  # (n_syn,) uint8 or uint16: delay of each synapse
+    row_delay: np.ndarray  # (n_pre,) int64: delay shared by all synapses of the row, -1 if they differ
+    pre_delay: np.ndarray  # (n_pre,) int64: delay at which the rules see neuron j's spikes arrive
+    pending: np.ndarray  # (max delay, current size) float64: ring of the currents of the coming steps
+    sent: np.ndarray  # (max pre_delay, n_pre) bool: ring of the last steps' spikes (for the rules)
+    arrived: np.ndarray  # (n_pre,) bool: the presynaptic arrivals of the step (for the rules)
+    pre_fired: np.ndarray  # (n_pre,) int64: their indices
+    clock: np.ndarray  # (1,) int64: steps run since the last clear (picks the ring slots)
+
+
+def make_delays(steps: np.ndarray, indptr: np.ndarray, plastic: np.ndarray, current_size: int, owner: str) -> Delays:
+    """The :class:`Delays` of synapses with delays ``steps`` (one per synapse,
+    integers >= 1, CSR order of ``indptr``); ``plastic`` marks the synapses
+    plasticity can move: those of one presynaptic neuron must share their
+    delay (else :class:`~spikesim.ConfigError` from ``owner``, naming
+    ``delay_steps``). A neuron without plastic synapses is seen by the rules
+    after the smallest delay of its row (1 for an empty row)."""
+    from spikesim.params import ConfigError
+
+    steps = np.asarray(steps)
+    n_pre = indptr.size - 1
+    dtype = np.uint8 if steps.size == 0 or steps.max() < 256 else np.uint16
+    steps = steps.astype(dtype)
+    filled = np.flatnonzero(np.diff(indptr) > 0)
+    wide = steps.astype(np.int64)
+    row_delay = np.full(n_pre, -1, np.int64)
+    pre_delay = np.ones(n_pre, np.int64)
+    if filled.size:
+        low, high = np.minimum.reduceat(wide, indptr[filled]), np.maximum.reduceat(wide, indptr[filled])
+        row_delay[filled] = np.where(low == high, low, -1)
+        pre_delay[filled] = low
+        big = np.iinfo(np.int64).max
+        p_low = np.minimum.reduceat(np.where(plastic, wide, big), indptr[filled])
+        p_high = np.maximum.reduceat(np.where(plastic, wide, 0), indptr[filled])
+        has = p_high > 0
+        bad = has & (p_low != p_high)
+        if bad.any():
+            j = int(filled[np.argmax(bad)])
+            raise ConfigError(
+                f"{owner}: key 'delay_steps' gives the plastic synapses of presynaptic neuron {j} different delays "
+                f"({int(p_low[np.argmax(bad)])} and {int(p_high[np.argmax(bad)])} steps); plasticity sees a neuron's "
+                "spike arrive once, so its plastic synapses must share one delay"
+            )
+        pre_delay[filled] = np.where(has, p_high, low)
+    n_slots = int(max(steps.max(initial=1), 1))
+    return Delays(
+        steps, row_delay, pre_delay, np.zeros((n_slots, current_size)),
+        np.zeros((int(pre_delay.max(initial=1)), n_pre), np.bool_), np.zeros(n_pre, np.bool_),
+        np.zeros(n_pre, np.int64), np.zeros(1, np.int64),
+    )  # fmt: skip
+
+
+def clear_delays(delays: Delays) -> None:
+    """Drop the deliveries in flight and the spike history (a new episode)."""
+    for array in (delays.pending, delays.sent, delays.arrived, delays.pre_fired, delays.clock):
+        array[...] = 0
+
+
 def run_tick_reference(
     n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
-    graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, kernels,
+    graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, kernels, delays=None,
 ):  # fmt: skip
     """The NumPy engine: the compiled tick's steps, vectorised over neurons,
     with the parts' ``reference`` steps passed in ``kernels`` (input, neuron,
-    synapse, step reward)."""
+    synapse, step reward). With ``delays`` (a :class:`Delays`) the synapse
+    step is the rule's ``arrival_reference``."""
+    if delays is not None:
+        return _run_delayed_reference(
+            n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
+            graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, kernels, delays,
+        )  # fmt: skip
     input_step, neuron_step, synapse_step, reward_step = kernels
     for t in range(n_steps):
         current[:] = 0.0
@@ -341,6 +549,47 @@ def run_tick_reference(
         if learning:
             synapse_step(sy_p, sy_s, graph, w, spikes, fired, now.size, n_inputs, r)
         log[t, :] = spikes
+
+
+def _run_delayed_reference(
+    n_steps, learning, rng, n_inputs, in_p, in_s, ne_p, ne_s, sy_p, sy_s, rw_p, rw_s,
+    graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, kernels, delays,
+):  # fmt: skip
+    input_step, neuron_step, synapse_step, reward_step = kernels
+    pending, sent = delays.pending, delays.sent
+    n_slots, n_sent, size = pending.shape[0], sent.shape[0], pending.shape[1]
+    flat = pending.reshape(-1)
+    n_post = graph.col_ptr.size - 1
+    lag = delays.pre_delay - 1
+    everyone = np.arange(spikes.size)
+    for t in range(n_steps):
+        now = int(delays.clock[0])
+        ks = row_synapses(graph.indptr, fired[: n_fired[0]])
+        delivered = spike_value[graph.sources[ks]] * w[ks]
+        slots = (now - 1 + delays.steps[ks].astype(np.int64)) % n_slots
+        into = graph.targets[ks].astype(np.int64)
+        if size != n_post:  # two channels: negative deliveries into the second half
+            into = into + n_post * (delivered < 0.0)
+        np.add.at(flat, slots * size + into, delivered)
+        current[:] = pending[now % n_slots]
+        pending[now % n_slots] = 0.0
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        fired_now = np.flatnonzero(spikes)
+        fired[: fired_now.size] = fired_now
+        n_fired[0] = fired_now.size
+        sent[now % n_sent] = spikes
+        r = reward_step(rw_p, rw_s, t, spikes)
+        rewards[t] = r
+        if learning:
+            arrived = sent[(now - lag) % n_sent, everyone]
+            delays.arrived[:] = arrived
+            pre = np.flatnonzero(arrived)
+            delays.pre_fired[: pre.size] = pre
+            synapse_step(sy_p, sy_s, graph, w, spikes, fired, fired_now.size, n_inputs, r,
+                         delays.arrived, delays.pre_fired, pre.size)  # fmt: skip
+        log[t, :] = spikes
+        delays.clock[0] = now + 1
 
 
 @nb.njit

@@ -109,6 +109,15 @@ class Neurons(Part):
         check_polarities(self, "polarities", self.n_neurons)
 
 
+#: Delays of the synapses, in network steps (see spikesim.engine's module doc).
+DELAY_STEPS = Param(
+    "delay_steps", "float|array", 1,
+    "synaptic delay in steps, >= 1 (1: a spike reaches its targets at the next step): a whole number, a "
+    "(n_inputs + n_neurons, n_neurons) matrix, or one per synapse in the order sources then targets",
+    "[1, 65535]",
+)  # fmt: skip
+
+
 class Weights(Part):
     """Initial weights and bounds of all synapses.
 
@@ -131,6 +140,7 @@ class Weights(Part):
         Param("max_weight", "float|array", 1.0, "upper bound of each weight (number or (n_inputs + n_neurons, n_neurons) matrix)"),
         Param("min_weight", "float|array", 0.0, "lower bound of each weight (number or matrix)"),
         Param("storage", "str", "auto", "synapse storage: dense matrix, sparse (CSR), or chosen by density", choices=("auto", "dense", "sparse")),
+        DELAY_STEPS,
     )
 
     @property
@@ -157,6 +167,28 @@ class Weights(Part):
             k = int(np.argmax(lo > hi))
             raise self.error("min_weight", "bounds no larger than max_weight", f"min {lo[k]} > max {hi[k]} at synapse ({sources[k]}, {targets[k]})")
         return lo, hi
+
+    def delays(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+        """Each synapse's delay in steps from ``delay_steps`` (int64), or None
+        when every delay is one step (the default, no delay machinery)."""
+        value = np.asarray(self.params["delay_steps"], dtype=np.float64)
+        if value.ndim == 0:
+            steps = np.full(len(sources), value)
+        elif value.shape == self.shape:
+            steps = value[sources, targets]
+        elif value.shape == (len(sources),):
+            steps = value
+        else:
+            raise self.error(
+                "delay_steps", f"a whole number, a matrix of shape {self.shape} or one delay per synapse "
+                f"({len(sources)},)", f"shape {value.shape}",
+            )  # fmt: skip
+        if steps.size and not np.all(steps == np.round(steps)):
+            k = int(np.argmax(steps != np.round(steps)))
+            raise self.error("delay_steps", "whole numbers of steps", f"{steps[k]!r} at synapse ({sources[k]}, {targets[k]})")
+        if steps.size == 0 or np.all(steps == 1):
+            return None
+        return steps.astype(np.int64)
 
     def check_bound_shapes(self) -> None:
         for key in ("min_weight", "max_weight"):
@@ -185,6 +217,12 @@ class Synapses(Part):
     reference: Callable
     reward_kernel: Callable | None = None
     reward_reference: Callable | None = None
+    #: The step with synaptic delays (presynaptic arrivals apart from the emitted spikes, see
+    #: spikesim.engine); None: the rule does not support delays longer than one step.
+    arrival_kernel: Callable | None = None
+    arrival_reference: Callable | None = None
+    #: Whether the rule can move weights (False: the delays of a neuron's synapses may differ freely).
+    plastic: bool = True
 
     def attach(self, graph: Graph, n_inputs: int) -> None:
         """Remember the sizes of the layout the state must match."""

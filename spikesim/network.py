@@ -204,6 +204,7 @@ class Network:
         self.out_degree = np.bincount(sources, minlength=self.weights.shape[0])
         self.synapses = build("synapses")
         self.synapses.attach(self.graph, self.n_inputs)
+        self.delays = self._make_delays(self.weights.delays(sources, targets), sources, targets)
         self.readout = build("readout")
         self.rewarder = build("rewarder") if "rewarder" in classes else None
         if game is not None and hasattr(game, "states"):
@@ -212,6 +213,28 @@ class Network:
         self.n_ticks = 0
         self.n_resets = 0
         self.reset()
+
+    def _make_delays(self, steps: np.ndarray | None, sources: np.ndarray, targets: np.ndarray) -> Any:
+        """The :class:`~spikesim.engine.Delays` of per-synapse delays ``steps``
+        (None: every delay one step, no delay machinery)."""
+        if steps is None:
+            return None
+        synapses = type(self.synapses).__name__
+        if self.synapses.arrival_kernel is None or self.synapses.arrival_reference is None:
+            raise ConfigError(
+                f"{type(self).__name__}: key 'delay_steps' asks for delays longer than one step, which the synapses "
+                f"{synapses} do not support (they have no arrival_kernel); use delay_steps=1"
+            )
+        if self.dense:  # every pair stored: a pair that is not a synapse (weight 0) takes its row's smallest delay
+            n_pre, n_post = self.weights.shape
+            smallest = np.full(n_pre, np.iinfo(np.int64).max)
+            np.minimum.at(smallest, sources, steps)
+            full = np.repeat(np.where(smallest == np.iinfo(np.int64).max, 1, smallest), n_post)
+            full[np.asarray(sources, np.int64) * n_post + targets] = steps
+            steps = full
+        plastic = (self.graph.bound_lo != self.graph.bound_hi)[self.graph.bound_id] & self.synapses.plastic
+        return engine.make_delays(steps, self.graph.indptr, plastic, self.n_neurons * self.neurons.input_channels,
+                                  type(self.weights).__name__)  # fmt: skip
 
     # ------------------------------------------------------------------ parts
     def _check_parts(self, classes: dict[str, Any]) -> None:
@@ -287,6 +310,9 @@ class Network:
     def set_param(self, name: str, value: Any) -> None:
         """Change parameter ``name`` in every part that declares it (validated)."""
         holders = [p for p in self._parts() if name in p.params]
+        if name == "delay_steps":
+            raise ConfigError(f"{type(self).__name__}: key 'delay_steps' is fixed when the network is built; "
+                              "build a new network to change the delays")  # fmt: skip
         if not holders:
             raise ConfigError(f"{type(self).__name__}: no part has a parameter {name!r}{closest(name, self.config)}")
         for part in holders:
@@ -309,6 +335,8 @@ class Network:
         self._current = np.zeros(self.n_neurons * self.neurons.input_channels)
         self._log = np.zeros((self.processing_time, n_total), dtype=np.bool_)
         self._rewards = np.zeros(self.processing_time)
+        if getattr(self, "delays", None) is not None:
+            engine.clear_delays(self.delays)
         self.n_resets += 1
 
     def train(self) -> None:
@@ -347,16 +375,20 @@ class Network:
         self.prepare_step_reward(state)
         reward_kernel, reward_reference, rw_p, rw_s = self.step_reward()
         parts = (self.inputs, self.neurons, self.synapses)
+        delayed = () if self.delays is None else (self.delays,)
         if self.engine == "numba":
             run = self._compiled(reward_kernel).run_tick
             args = [x for part in parts for x in (part.kernel_params(), part.state)]
         else:
-            run = partial(engine.run_tick_reference, kernels=[p.reference for p in parts] + [reward_reference])
+            references = [self.inputs.reference, self.neurons.reference,
+                          self.synapses.reference if self.delays is None else self.synapses.arrival_reference]
+            run = partial(engine.run_tick_reference, kernels=references + [reward_reference], delays=self.delays)
+            delayed = ()
             args = [x for part in parts for x in (part.kernel_params(), part.state)]
         run(
             self.processing_time, self.training, self.rng, self.n_inputs, *args, rw_p, rw_s,
             self.graph, self.w, self.spike_value, self._spikes, self._fired, self._n_fired,
-            self._current, self._log, self._rewards,
+            self._current, self._log, self._rewards, *delayed,
         )  # fmt: skip
         self._check_finite()
         self.n_ticks += 1
@@ -370,11 +402,12 @@ class Network:
             {
                 "input_step": self.inputs.kernel,
                 "neuron_step": self.neurons.kernel,
-                "synapse_step": self.synapses.kernel,
+                "synapse_step": self.synapses.kernel if self.delays is None else self.synapses.arrival_kernel,
                 "reward_step": reward_kernel,
                 "synapse_reward": self.synapses.reward_kernel,
             },
             channels=self.neurons.input_channels,
+            delays=self.delays is not None,
         )
 
     def _check_finite(self) -> None:
@@ -424,6 +457,8 @@ class Network:
                     arrays[f"state.{family}.{field}"] = value
         network_state = {"spikes": self._spikes, "fired": self._fired, "n_fired": self._n_fired, "current": self._current, "log": self._log, "rewards": self._rewards}
         arrays.update({f"network.{k}": v for k, v in network_state.items()})
+        if self.delays is not None:  # the deliveries in flight
+            arrays.update({f"delays.{k}": getattr(self.delays, k) for k in _DELAY_STATE})
         meta = {
             "format": "spikesim-network-1",
             "class": _reference(type(self)),
@@ -519,6 +554,11 @@ class Network:
                 raise ConfigError(f"{npz}: state of part {family!r} ({type(part).__name__}): {problem}")
         for k in _NETWORK_STATE:
             setattr(net, f"_{k}", loaded[f"network.{k}"])
+        if net.delays is not None:
+            if loaded["delays.clock"][0] < 0:
+                raise ConfigError(f"{npz}: 'delays.clock' must count steps (>= 0)")
+            for k in _DELAY_STATE:
+                getattr(net.delays, k)[...] = loaded[f"delays.{k}"]
         n_total, n_fired = net._spikes.size, net._n_fired[0]
         if not 0 <= n_fired <= n_total or not np.all((0 <= net._fired[:n_fired]) & (net._fired[:n_fired] < n_total)):
             raise ConfigError(f"{npz}: 'network.n_fired' and 'network.fired' must count and name neurons "
@@ -693,6 +733,8 @@ PREVIOUS_ARRAYS = ".arrays.previous.npz"
 
 #: The network's own per-tick arrays, saved as ``network.<name>`` (attributes ``_<name>``).
 _NETWORK_STATE = ("spikes", "fired", "n_fired", "current", "log", "rewards")
+#: The running state of the synaptic delays a save keeps (spikesim.engine.Delays): the rest is rebuilt.
+_DELAY_STATE = ("pending", "sent", "clock")
 
 #: The keys of a saved network.json and their types.
 _META_TYPES = {
@@ -733,6 +775,8 @@ def _arrays_of(net: Network) -> dict[str, Any]:
         if part.state is not None:
             arrays.update({f"state.{family}.{f}": v for f, v in zip(part.state._fields, part.state)})
     arrays.update({f"network.{k}": getattr(net, f"_{k}") for k in _NETWORK_STATE})
+    if net.delays is not None:
+        arrays.update({f"delays.{k}": getattr(net.delays, k) for k in _DELAY_STATE})
     return arrays
 
 

@@ -730,3 +730,109 @@ def test_defaults_are_the_papers():
     assert (da.a_minus, da.trace_amplitude, da.tonic_da, da.dopamine_pulse, da.update_interval) == (-1.5, 0.1, 0.002, 0.5, 10)
     p = DASTDP(tau_plus=-1 / math.log(0.95), tau_d=-1 / math.log(0.995), tau_c=-10 / math.log(0.99)).kernel_params()
     assert (p.decay, p.decay_d, p.decay_c) == pytest.approx((0.95, 0.995, 0.99), rel=1e-14)
+
+
+# ---------------------------------------------------------------------------------------------- MultiplicativeSTDP
+def _one_synapse_rule(w0=0.1, lo=0.0, hi=0.3, **keys):
+    from spikesim.synapses import MultiplicativeSTDP
+
+    graph, w, _ = build_graph(np.array([0]), np.array([0]), np.array([w0]), np.array([lo]), np.array([hi]), 2, 1)
+    rule = MultiplicativeSTDP(**{"learning_rate": 0.01, "alpha": 2.02, "tau_plus": 20.0, "tau_minus": 10.0,
+                                 "dt": 0.1, **keys})  # fmt: skip
+    rule.attach(graph, n_inputs=1)
+    rule.reset()
+    return rule, graph, w
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_multiplicative_stdp_by_hand(compiled):
+    from spikesim.synapses import MultiplicativeSTDP
+
+    rule, graph, w = _one_synapse_rule()
+    step = MultiplicativeSTDP.kernel if compiled else MultiplicativeSTDP.reference
+    # pre at step 0, post at step 3, pre at step 5, pre and post together at step 6
+    trains = {0: [True, False], 3: [False, True], 5: [True, False], 6: [True, True]}
+    expected = 0.1
+    x_pre = x_post = 0.0
+    kp, km = math.exp(-0.1 / 20.0), math.exp(-0.1 / 10.0)
+    for t in range(8):
+        spikes = np.array(trains.get(t, [False, False]))
+        fired = np.flatnonzero(spikes)
+        step(rule.kernel_params(), rule.state, graph, w, spikes, fired, fired.size, 1, 0.0)
+        x_pre, x_post = x_pre * kp, x_post * km
+        if spikes[0]:  # presynaptic first: depression read from the post trace
+            x_pre += 1.0
+            expected -= 0.01 * 2.02 * expected * x_post
+        if spikes[1]:
+            x_post += 1.0
+            expected += 0.01 * (0.3 - expected) * x_pre
+        assert w[0] == pytest.approx(expected, rel=1e-12), f"step {t}"
+    assert rule.state.x_pre[0] == pytest.approx(x_pre) and rule.state.x_post[0] == pytest.approx(x_post)
+
+
+def test_multiplicative_stdp_leaves_frozen_synapses_and_stays_in_bounds():
+    from spikesim.synapses import MultiplicativeSTDP
+
+    rule, graph, w = _one_synapse_rule(w0=0.2, lo=0.2, hi=0.2, learning_rate=0.9)
+    rule2, graph2, w2 = _one_synapse_rule(w0=0.29, learning_rate=5.0)  # lambda x > 1: the clip holds the bounds
+    for t in range(50):
+        spikes = np.array([t % 2 == 0, t % 3 == 0])
+        fired = np.flatnonzero(spikes)
+        MultiplicativeSTDP.kernel(rule.kernel_params(), rule.state, graph, w, spikes, fired, fired.size, 1, 0.0)
+        MultiplicativeSTDP.kernel(rule2.kernel_params(), rule2.state, graph2, w2, spikes, fired, fired.size, 1, 0.0)
+        assert w[0] == 0.2 and 0.0 <= w2[0] <= 0.3
+
+
+def test_multiplicative_stdp_drifts_to_its_fixed_point():
+    # independent Poisson pre and post spikes at equal rates: w* = w_max / (1 + alpha) = 0.3 / 3.02
+    import numba as nb
+
+    from spikesim.synapses import MultiplicativeSTDP
+
+    n = 40
+    graph, w, _ = build_graph(np.arange(n), np.zeros(n, np.int64), np.full(n, 0.2), np.zeros(n), np.full(n, 0.3),
+                              n + 1, 1)  # fmt: skip
+    rule = MultiplicativeSTDP(learning_rate=0.01, alpha=2.02, dt=0.1)
+    rule.attach(graph, n_inputs=n)
+    rule.reset()
+    kernel = MultiplicativeSTDP.kernel
+
+    @nb.njit
+    def drive(p, s, graph, w, steps, prob, seed):
+        np.random.seed(seed)
+        spikes = np.zeros(n + 1, np.bool_)
+        fired = np.zeros(n + 1, np.int64)
+        for _ in range(steps):
+            count = 0
+            for j in range(n + 1):
+                spikes[j] = np.random.random() < prob
+                if spikes[j]:
+                    fired[count] = j
+                    count += 1
+            kernel(p, s, graph, w, spikes, fired, count, n, 0.0)
+
+    drive(rule.kernel_params(), rule.state, graph, w, 300_000, 35.0 * 1e-4, 7)  # 30 s at 35 Hz
+    assert abs(w.mean() - 0.3 / 3.02) < 0.004 and w.std() < 0.02
+
+
+def test_multiplicative_stdp_engines_agree_with_and_without_delays():
+    from spikesim.neurons import DeltaLIF
+    from spikesim.synapses import MultiplicativeSTDP
+    from spikesim.weights import Bernoulli
+
+    for delay in (1, 9):
+        def make(engine):
+            return Network(
+                parts={"inputs": RateMap, "neurons": DeltaLIF, "weights": Bernoulli, "synapses": MultiplicativeSTDP,
+                       "readout": Threshold},
+                engine=engine, n_inputs=4, n_neurons=40, n_outputs=1, processing_time=300,
+                state_rate_map=[0.05, 0.3], neuron_pct_inhibitory=0.2, connection_probability=0.3,
+                initial_weight=1.0, inhibitory_weight=2.0, max_weight=3.0, plastic_synapses="excitatory",
+                dt=0.1, refractory_ms=0.5, resting_mv=0.0, reset_mv=0.0, firing_threshold=5.0,
+                background_sources=100, background_rate=0.02, background_mv=0.5, learning_rate=0.05,
+                delay_steps=delay, seed=3,
+            )  # fmt: skip
+
+        a, b = compare_networks(make, [np.array([1, 0, 1, 1])] * 4)
+        frozen = a.graph.lo == a.graph.hi
+        assert frozen.any() and np.array_equal(a.w[frozen], make("numba").w[frozen])

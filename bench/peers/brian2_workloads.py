@@ -1,13 +1,15 @@
-"""Brian2 peer of the benchmark suite: workloads W1 to W4 in C++ standalone or cython runtime.
+"""Brian2 peer of the benchmark suite: workloads W1 to W5 in C++ standalone or cython runtime.
 
     PY=$(python bench/peers/brian2_env.py)
     $PY bench/peers/brian2_workloads.py W1 --mode cpp_standalone [--ticks 100] [--repeats 3]
     $PY bench/peers/brian2_workloads.py W2 --mode cython --n 10000 [--repeats 3]
     $PY bench/peers/brian2_workloads.py W3 --mode cpp_standalone [--duration 60]
     $PY bench/peers/brian2_workloads.py W4 --mode cpp_standalone [--duration 5] [--graph FILE.npz]
+    $PY bench/peers/brian2_workloads.py W5|W5s --mode cpp_standalone [--duration 1] --graph FILE.npz
 
 Prints one JSON line per measurement (one per invocation). Definitions:
-W1, W2, W3 (the Izhikevich (2007) network) and W4 (COBA-4000) as docs/benchmarks.md
+W1, W2, W3 (the Izhikevich (2007) network), W4 (COBA-4000) and W5 / W5s (Brunel-10k with and
+without STDP) as docs/benchmarks.md
 specifies them; bench/peers/README.md says how each is expressed in
 Brian2 and where a choice was made.
 
@@ -402,6 +404,80 @@ def w4_activity(counts: np.ndarray, seconds: float) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------
+# W5 / W5s: Brunel-10k with STDP on E->E / static
+# ----------------------------------------------------------------------------------------------
+W5_N, W5_EXC = 10000, 8000
+
+
+def build_w5(graph: Path, stdp: bool) -> dict:
+    """Brunel's network as W5 specifies it, on the synapses of ``graph`` (spikesim's, so both
+    simulators run the same network): delta synapses, 1.5 ms delays, Poisson drive per neuron, the
+    canonical refractory clamp (inputs during the refractory period are lost), and with ``stdp`` the
+    multiplicative rule on E->E (on_pre at the spike's arrival, on_post at emission)."""
+    ns = {"tau_m": 20 * ms, "V_th": 20.0, "V_r": 0.0, "J_E": 0.1, "J_I": -0.5, "lam": 0.01, "alpha": 2.02,
+          "w_max": 0.3, "tau_plus": 20 * ms, "tau_minus": 20 * ms}  # fmt: skip
+    neurons = NeuronGroup(W5_N, "dv/dt = -v / tau_m : 1 (unless refractory)", threshold="v > V_th",
+                          reset="v = V_r", refractory=2 * ms, method="euler", namespace=ns, name="neurons")  # fmt: skip
+    neurons.v = 0.0
+    # the clamp after the step's inputs (recurrent and external) arrived: still refractory -> V_r
+    neurons.run_regularly("v = V_r * (1 - int(not_refractory)) + v * int(not_refractory)", when="end",
+                          name="refractory_clamp")  # fmt: skip
+    drive = PoissonInput(neurons, "v", N=1000, rate=20 * Hz, weight=0.1)  # Binomial(1000, 0.002) per step
+    data = np.load(graph)
+    sources, targets = data["sources"].astype(np.int64), data["targets"].astype(np.int64)
+    exc_pre, exc_post = sources < W5_EXC, targets < W5_EXC
+    delay = 1.5 * ms
+    objects = [neurons, drive]
+    ee = exc_pre & exc_post
+    if stdp:
+        model = """w : 1
+                   dapre/dt = -apre / tau_plus : 1 (event-driven)
+                   dapost/dt = -apost / tau_minus : 1 (event-driven)"""
+        on_pre = "v_post += w\napre += 1\nw = clip(w - lam * alpha * w * apost, 0, w_max)"
+        on_post = "apost += 1\nw = clip(w + lam * (w_max - w) * apre, 0, w_max)"
+        ee_syn = Synapses(neurons, neurons, model=model, on_pre=on_pre, on_post=on_post, delay=delay,
+                          namespace=ns, name="ee_syn")  # fmt: skip
+        ee_syn.connect(i=sources[ee].astype(np.int32), j=targets[ee].astype(np.int32))
+        ee_syn.w = 0.1
+        exc_static = exc_pre & ~exc_post
+        objects.append(ee_syn)
+    else:
+        ee_syn = None
+        exc_static = exc_pre
+    exc_syn = Synapses(neurons, neurons, on_pre="v_post += J_E", delay=delay, namespace=ns, name="exc_syn")
+    exc_syn.connect(i=sources[exc_static].astype(np.int32), j=targets[exc_static].astype(np.int32))
+    inh_syn = Synapses(neurons, neurons, on_pre="v_post += J_I", delay=delay, namespace=ns, name="inh_syn")
+    inh_syn.connect(i=sources[~exc_pre].astype(np.int32), j=targets[~exc_pre].astype(np.int32))
+    objects += [exc_syn, inh_syn]
+    out_degree = np.bincount(sources, minlength=W5_N)
+    mon = SpikeMonitor(neurons, record=False, name="spikes")
+    objects.append(mon)
+
+    def extra() -> dict:
+        counts = np.asarray(mon.count[:], dtype=np.int64)
+        w_ee = np.asarray(ee_syn.w[:]) if ee_syn is not None else None
+        return {"graph": str(graph), "synapses": int(sources.size), "counts": counts, "out_degree": out_degree,
+                "w_ee": w_ee}  # fmt: skip
+
+    return {"objects": objects, "monitor": mon, "extra": extra}
+
+
+def w5_activity(counts: np.ndarray, seconds: float, w_ee: np.ndarray | None) -> dict:
+    """The same rates and activity check as bench/workloads.py's ``w5_activity``."""
+    rates = counts / seconds
+    rate = float(rates.mean())
+    out = {"rate_hz": rate, "rate_e_hz": float(rates[:W5_EXC].mean()), "rate_i_hz": float(rates[W5_EXC:].mean())}
+    ok = 32.0 <= rate <= 39.0
+    if w_ee is not None:
+        inside = float(((w_ee >= 0.085) & (w_ee <= 0.115)).mean())
+        out.update({"w_ee_mean_mv": float(w_ee.mean()), "w_ee_std_mv": float(w_ee.std()),
+                    "w_ee_within_085_115": inside})  # fmt: skip
+        ok = ok and 0.095 <= w_ee.mean() <= 0.105 and inside >= 0.99
+    out["activity_ok"] = bool(ok)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
 # running
 # ----------------------------------------------------------------------------------------------
 def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -479,12 +555,20 @@ def measure(args: argparse.Namespace) -> dict:
         warm_duration = args.warmup_ms * ms
         duration = args.duration * second
         n = 1000
-    else:
+    elif workload == "W4":
         defaultclock.dt = 0.1 * ms
         spec = build_w4(args.graph)
         warm_duration = args.warmup_ms * ms
         duration = args.duration * second
         n = W4_N
+    else:
+        if args.graph is None:
+            raise SystemExit("W5/W5s: --graph FILE.npz (spikesim's synapses: bench/workloads.py W5 --save-graph)")
+        defaultclock.dt = 0.1 * ms
+        spec = build_w5(args.graph, stdp=workload == "W5")
+        warm_duration = 0 * ms  # from rest, as spikesim: the rates and weights are those of the first seconds
+        duration = args.duration * second
+        n = W5_N
     net = Network(*spec["objects"])
     build_s = time.perf_counter() - t_build
     mon = spec["monitor"]
@@ -508,7 +592,7 @@ def measure(args: argparse.Namespace) -> dict:
         out["run_overhead_cpu_s"] = round(overhead_cpu, 4)
         for _ in range(args.repeats):
             before = int(mon.num_spikes)
-            if workload == "W4":
+            if workload in ("W4", "W5", "W5s"):
                 out["counts_before_last"] = np.asarray(mon.count[:], dtype=np.int64)
             t0, c0 = time.perf_counter(), time.process_time()
             net.run(duration)
@@ -575,6 +659,19 @@ def measure(args: argparse.Namespace) -> dict:
         out["events_per_s"] = round(int(counts @ extra.pop("out_degree")) / run_s, 1)  # synaptic events
         out.update(extra)
         out.update(w4_activity(counts, sim_s))
+    elif workload in ("W5", "W5s"):
+        sim_s = float(duration / second)
+        out["simulated_s"] = sim_s
+        out["s_per_simulated_s"] = round(run_s / sim_s, 5)
+        out["cpu_s_per_simulated_s"] = round(out["run_cpu_s"] / sim_s, 5)
+        extra = spec["extra"]()
+        counts = extra.pop("counts")
+        if mode == "cython":  # the counts of the last repeat
+            counts = counts - out.pop("counts_before_last")
+        out["events_per_s"] = round(int(counts @ extra.pop("out_degree")) / run_s, 1)
+        w_ee = extra.pop("w_ee")
+        out.update(extra)
+        out.update(w5_activity(counts, sim_s, w_ee))
     else:
         sim_s = float(duration / second)
         out["simulated_s"] = sim_s
@@ -585,14 +682,14 @@ def measure(args: argparse.Namespace) -> dict:
         if workload == "W3":
             out["projected_hour_s"] = round(run_s * 3600.0 / sim_s, 2)
             out["projected_hour_note"] = "projection: run_s x 3600 / simulated_s"
-    if workload != "W4":  # W4's extras are above
+    if workload not in ("W4", "W5", "W5s"):  # their extras are above
         out.update(spec["extra"]())
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("W1", "W2", "W3", "W4"))
+    parser.add_argument("workload", choices=("W1", "W2", "W3", "W4", "W5", "W5s"))
     parser.add_argument("--mode", choices=MODES, required=True)
     parser.add_argument("--n", type=int, default=1000, help="W2: number of neurons")
     parser.add_argument("--ticks", type=int, default=100, help="W1: timed ticks of 500 steps")
@@ -600,7 +697,7 @@ def main() -> None:
                         help="W1: ticks run before the timed ones (cython default 1; standalone 0)")
     parser.add_argument("--duration", type=float, default=None, help="W2/W3/W4: simulated seconds (1 / 60 / 5)")
     parser.add_argument("--graph", type=Path, default=None,
-                        help="W4: the synapses (an .npz of sources and targets, e.g. spikesim's); default: seeded")
+                        help="W4/W5: the synapses (an .npz of sources and targets, e.g. spikesim's); W4 default: seeded")
     parser.add_argument("--warmup-ms", type=float, default=None,
                         help="W2/W3: warm-up before the timed run (cython default 10 ms; standalone 0)")
     parser.add_argument("--repeats", type=int, default=1)
@@ -611,7 +708,7 @@ def main() -> None:
     global SEED
     SEED = args.seed
     if args.duration is None:
-        args.duration = {"W3": 60.0, "W4": 5.0}.get(args.workload, 1.0)
+        args.duration = {"W3": 60.0, "W4": 5.0}.get(args.workload, 1.0)  # W5/W5s: 1 s
     if args.warmup_ticks is None:
         args.warmup_ticks = 1 if args.mode == "cython" else 0
     if args.warmup_ms is None:

@@ -17,6 +17,8 @@ BASELINE_RATE = Param(
 class Static(Synapses):
     """Synapses that never change."""
 
+    plastic = False
+
     def make_kernel_params(self) -> NoParams:
         return NoParams()
 
@@ -30,6 +32,15 @@ class Static(Synapses):
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        pass
+
+    @staticmethod
+    @nb.njit
+    def arrival_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        pass
+
+    @staticmethod
+    def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
         pass
 
 

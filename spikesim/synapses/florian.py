@@ -72,6 +72,21 @@ def _traces(p, p_plus, p_minus, fired, n_fired, n_inputs):
             p_minus[j - n_inputs] += a_minus
 
 
+@nb.njit
+def _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs):
+    """``_traces`` with synaptic delays: ``f_j`` the presynaptic arrivals, ``f_i`` the body spikes."""
+    decay_plus, decay_minus, a_plus, a_minus = p.decay_plus, p.decay_minus, p.a_plus, p.a_minus
+    for j in range(p_plus.size):
+        p_plus[j] *= decay_plus
+    for i in range(p_minus.size):
+        p_minus[i] *= decay_minus
+    for a in range(n_pre_fired):
+        p_plus[pre_fired[a]] += a_plus
+    for a in range(n_fired):
+        if fired[a] >= n_inputs:
+            p_minus[fired[a] - n_inputs] += a_minus
+
+
 def _traces_reference(p, p_plus, p_minus, fired, n_inputs):
     p_plus *= p.decay_plus
     p_minus *= p.decay_minus
@@ -333,6 +348,53 @@ class MSTDPET(Florian):
                 z[k] *= decay
         else:
             update_weights(graph, w, z, scale, p.decay_z, 1.0)
+
+    @staticmethod
+    @nb.njit
+    def arrival_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        """The step with synaptic delays: ``f_j`` is the arrival of ``j``'s spike (see :mod:`spikesim.engine`)."""
+        p_plus, p_minus, z = s.p_plus, s.p_minus, s.z
+        indptr, targets = graph.indptr, graph.targets
+        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
+        _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
+        gain = p.zeta_gain
+        for a in range(n_pre_fired):
+            j = pre_fired[a]
+            row_targets, row_z = targets[indptr[j] : indptr[j + 1]], z[indptr[j] : indptr[j + 1]]
+            for q in range(row_z.size):
+                row_z[q] += p_minus[row_targets[q]] * gain
+        for a in range(n_fired):
+            if fired[a] >= n_inputs:
+                i = fired[a] - n_inputs
+                column_syn, column_src = col_syn[col_ptr[i] : col_ptr[i + 1]], col_src[col_ptr[i] : col_ptr[i + 1]]
+                for q in range(column_syn.size):
+                    z[column_syn[q]] += p_plus[column_src[q]] * gain
+        scale = 0.0
+        if r != 0.0:
+            scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
+        if scale == 0.0:
+            decay = p.decay_z
+            for k in range(z.size):
+                z[k] *= decay
+        else:
+            update_weights(graph, w, z, scale, p.decay_z, 1.0)
+
+    @staticmethod
+    def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        emitted = fired[:n_fired]
+        s.p_plus[:] *= p.decay_plus
+        s.p_minus[:] *= p.decay_minus
+        s.p_plus[pre_fired[:n_pre_fired]] += p.a_plus
+        s.p_minus[emitted[emitted >= n_inputs] - n_inputs] += p.a_minus
+        pre, post = graph.sources, graph.targets
+        z = s.z
+        z += s.p_minus[post] * p.zeta_gain * arrived[pre]
+        z += s.p_plus[pre] * p.zeta_gain * spikes[n_inputs + post]
+        z *= p.decay_z
+        if r != 0.0:
+            scale = p.learning_rate * p.dt * reward_error.py_func(r, s.rbar, p.baseline_rate)
+            if scale != 0.0:
+                w[:] = np.clip(w + scale * s.z, graph.lo, graph.hi)
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):

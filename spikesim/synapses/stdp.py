@@ -44,7 +44,8 @@ class STDP(Synapses):
 
     1. the traces decay: ``x_pre <- x_pre * exp(-dt / tau_plus)``,
        ``x_post <- x_post * exp(-dt / tau_minus)``;
-    2. for each presynaptic spike ``j`` (in index order):
+    2. for each presynaptic spike ``j`` (in index order; with synaptic
+       delays, the spike's arrival: see :mod:`spikesim.engine`):
        ``x_pre[j] <- x_pre[j] + a_plus``, and every synapse ``j -> i`` gets
        ``w <- clip(w + learning_rate * x_post[i], lo, hi)``;
     3. then for each body spike ``i``: ``x_post[i] <- x_post[i] + a_minus``,
@@ -142,6 +143,58 @@ class STDP(Synapses):
                         k = column_syn[q]
                         b = bound_id[k]
                         w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
+
+    @staticmethod
+    @nb.njit
+    def arrival_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        """The step with synaptic delays: 2. runs over the presynaptic
+        arrivals ``pre_fired`` (see :mod:`spikesim.engine`), 3. over the
+        body spikes of ``fired``."""
+        indptr, targets = graph.indptr, graph.targets
+        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
+        bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
+        x_pre, x_post = s.x_pre, s.x_post
+        rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
+        decay_plus, decay_minus = p.decay_plus, p.decay_minus
+        for j in range(x_pre.size):
+            x_pre[j] *= decay_plus
+        for i in range(x_post.size):
+            x_post[i] *= decay_minus
+        row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
+        for a in range(n_pre_fired):
+            j = pre_fired[a]
+            x_pre[j] += a_plus
+            if not row_plastic[j]:
+                continue
+            start, stop = indptr[j], indptr[j + 1]
+            row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
+            for q in range(row_w.size):
+                b = row_bounds[q]
+                row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
+        for a in range(n_fired):
+            if fired[a] >= n_inputs:
+                i = fired[a] - n_inputs
+                x_post[i] += a_minus
+                start, stop = col_ptr[i], col_ptr[i] + col_plastic[i]
+                column_syn, column_src = col_syn[start:stop], col_src[start:stop]
+                for q in range(column_syn.size):
+                    k = column_syn[q]
+                    b = bound_id[k]
+                    w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
+
+    @staticmethod
+    def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        pre = pre_fired[:n_pre_fired]
+        emitted = fired[:n_fired]
+        post = emitted[emitted >= n_inputs] - n_inputs
+        s.x_pre[:] *= p.decay_plus
+        s.x_post[:] *= p.decay_minus
+        s.x_pre[pre] += p.a_plus
+        ks = row_synapses(graph.indptr, pre)
+        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_post[graph.targets[ks]], *bounds_of(graph, ks))
+        s.x_post[post] += p.a_minus
+        ks = column_synapses(graph, post)
+        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_pre[graph.sources[ks]], *bounds_of(graph, ks))
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):

@@ -64,7 +64,10 @@ class Bernoulli(Weights):
     ``weight_generator(rng, n)`` (default ``w ~ U(min_weight,
     max_weight)``). With a conductance-based neuron the sign decides the
     conductance a synapse raises: excitatory presynaptic neurons ``g_e``,
-    inhibitory ones ``g_i``.
+    inhibitory ones ``g_i``. With ``plastic_synapses="excitatory"`` only
+    the synapses from an excitatory neuron onto an excitatory one keep the
+    bounds ``[min_weight, max_weight]``; every other synapse gets the bounds
+    ``[w, w]`` (frozen), as in Brunel's network with STDP on E->E only.
 
     Examples
     --------
@@ -81,6 +84,11 @@ class Bernoulli(Weights):
         _SHARED["initial_weight"],
         _SHARED["inhibitory_weight"],
         _SHARED["weight_generator"],
+        Param(
+            "plastic_synapses", "str", "all",
+            "which synapses plasticity may move: all, or only those from an excitatory neuron onto an excitatory "
+            "one (the others frozen at their initial weight)", choices=("all", "excitatory"),
+        ),
     )  # fmt: skip
 
     def check(self) -> None:
@@ -107,6 +115,10 @@ class Bernoulli(Weights):
             w = np.full(len(sources), float(self.initial_weight))
         else:
             w = initial_weights(self, lo, hi)
+        signs = np.asarray(signs)
         if self.inhibitory_weight is not None:
-            w[np.asarray(signs)[sources] < 0] = self.inhibitory_weight
+            w[signs[sources] < 0] = self.inhibitory_weight
+        if self.plastic_synapses == "excitatory":  # lo == hi == w: frozen
+            frozen = (signs[sources] < 0) | (signs[self.n_inputs + targets] < 0)
+            lo, hi = np.where(frozen, w, lo), np.where(frozen, w, hi)
         return sources, targets, w, lo, hi

@@ -1,0 +1,305 @@
+"""Synaptic delays: when a spike arrives (by hand), what plasticity sees, the engines agree with delays, and
+the default one-step delay is the engine of before."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from engines import compare_networks
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spikesim import ConfigError, Network, RLNetwork
+from spikesim import engine as engine_module
+from spikesim.games import Logic
+from spikesim.inputs import RateMap, StaticMap
+from spikesim.neurons import LIF, ConductanceLIF, DeltaLIF, Neuron
+from spikesim.readouts import Threshold, TopAction
+from spikesim.synapses import MSTDP, MSTDPET, STDP, MultiplicativeSTDP, Static
+from spikesim.weights import Bernoulli, Manual, Random
+
+STATES = [np.array(s, dtype=np.int8) for s in ((0, 0), (0, 1), (1, 0), (1, 1))]
+KICK, QUIET = 0, 1  # StaticMap states: every input spikes once / no input spike
+
+
+def chain(delays, engine="numba", synapses=Static, matrix=None, n=None, **keys) -> Network:
+    """Inputs ``j`` -> body neuron ``j`` (weight 1 unless ``matrix``), DeltaLIF at rest 0 that never fires,
+    one step per tick: the potential after each tick shows what arrived at that step."""
+    n = n or (len(delays) if np.ndim(delays) == 1 else 3)
+    spikes = {KICK: np.ones(n), QUIET: np.zeros(n)}
+    return Network(
+        parts={"inputs": StaticMap, "neurons": DeltaLIF, "weights": Manual, "synapses": synapses, "readout": Threshold},
+        engine=engine, n_inputs=n, n_neurons=n, n_outputs=1, processing_time=1, state_spike_map=spikes,
+        matrix=np.vstack([np.eye(n), np.zeros((n, n))]) if matrix is None else matrix, max_weight=2.0,
+        delay_steps=np.asarray(delays, float) if np.ndim(delays) == 1 else delays, resting_mv=0.0, reset_mv=0.0,
+        firing_threshold=100.0, dt=0.1, refractory_ms=0.1, seed=0, **keys,
+    )  # fmt: skip
+
+
+def potentials(net: Network, steps: int) -> np.ndarray:
+    trace = []
+    for t in range(steps):
+        net.tick(KICK if t == 0 else QUIET)
+        trace.append(net.neurons.state.v.copy())
+    return np.array(trace)
+
+
+# ---------------------------------------------------------------------------------------------- arrival by hand
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+@pytest.mark.parametrize("delays", [[1, 2, 3], [5, 1, 15], [4, 4, 4]], ids=str)
+def test_a_spike_arrives_after_its_delay(engine, delays):
+    # input j spikes at step 0; with delay d the DeltaLIF adds it after the threshold test of step d, so
+    # v_j is 0 through step d - 1, 1 at step d, then decays by 1 - dt/tau_m = 0.995 per step
+    v = potentials(chain(delays, engine), 20)
+    for j, d in enumerate(delays):
+        expected = np.array([0.0 if t < d else 0.995 ** (t - d) for t in range(20)])
+        np.testing.assert_allclose(v[:, j], expected, rtol=1e-12, err_msg=f"delay {d}")
+
+
+def test_per_synapse_delays_from_a_matrix_and_per_synapse_array():
+    # input 0 -> body 0 (delay 2) and body 1 (delay 6): one row, two delays
+    matrix = np.zeros((4, 2))
+    matrix[0] = 1.0
+    delays = np.ones((4, 2))
+    delays[0] = [2, 6]
+    for given_delays in (delays, np.array([2.0, 6.0])):  # the matrix, or one per synapse (sources then targets)
+        net = chain(given_delays, matrix=matrix, n=2)
+        assert net.delays.row_delay[0] == -1  # the row holds two delays
+        v = potentials(net, 10)
+        assert np.flatnonzero(v[:, 0])[0] == 2 and np.flatnonzero(v[:, 1])[0] == 6
+
+
+def test_a_delay_of_one_step_is_the_default_and_builds_no_machinery():
+    assert chain([1, 1, 1]).delays is None and chain(1).delays is None
+    assert "pending" not in engine_module.tick_source(1) and "pending" not in engine_module.tick_source(2)
+    assert "pending" in engine_module.tick_source(1, delays=True)
+
+
+def test_reset_drops_the_deliveries_in_flight():
+    net = chain([6, 6, 6])
+    potentials(net, 3)
+    net.reset()
+    for _ in range(10):
+        net.tick(QUIET)
+        assert not net.neurons.state.v.any()
+
+
+def test_deliveries_cross_ticks():
+    # a spike of the last step of a tick arrives in the next tick, as with the one-step delay
+    v = potentials(chain([3, 7, 12]), 15)
+    assert [int(np.flatnonzero(v[:, j])[0]) for j in range(3)] == [3, 7, 12]
+
+
+# ---------------------------------------------------------------------------------------------- what STDP sees
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+@pytest.mark.parametrize("delay", [1, 3, 8, 12])
+def test_stdp_pairs_the_presynaptic_arrival_with_the_postsynaptic_spike(engine, delay):
+    # input 0 -> body 0 is plastic (delay ``delay``, weight 0.1: never makes it fire); input 1 -> body 0 is
+    # frozen (weight 2, delay 1) and makes it fire. Both inputs spike at step 0: input 1 arrives at step 1,
+    # the DeltaLIF fires at step 2 (the input is added after the threshold test). The rule sees input 0's
+    # spike at step delay - 1 (the step before it arrives) and the body spike at step 2.
+    matrix = np.zeros((3, 1))
+    matrix[0, 0], matrix[1, 0] = 0.1, 2.0
+    lo, hi = np.zeros((3, 1)), np.full((3, 1), 2.0)
+    lo[1, 0] = hi[1, 0] = 2.0
+    rate, a_plus, a_minus, tau = 0.5, 0.01, -0.012, 2.0
+    net = Network(
+        parts={"inputs": StaticMap, "neurons": DeltaLIF, "weights": Manual, "synapses": STDP, "readout": Threshold},
+        engine=engine, n_inputs=2, n_neurons=1, n_outputs=1, processing_time=1,
+        state_spike_map={KICK: np.ones(2), QUIET: np.zeros(2)}, matrix=matrix, min_weight=lo, max_weight=hi,
+        delay_steps=np.array([[delay], [1.0], [1.0]]), resting_mv=0.0, reset_mv=0.0, firing_threshold=1.0,
+        dt=0.1, refractory_ms=10.0, learning_rate=rate, a_plus=a_plus, a_minus=a_minus, tau_plus=tau, tau_minus=tau, seed=0,
+    )  # fmt: skip
+    fired = []
+    for t in range(20):
+        net.tick(KICK if t == 0 else QUIET)
+        if net.spike_log[0, 2]:
+            fired.append(t)
+    assert fired == [2]
+    seen, post, dt = delay - 1, 2, 0.1
+    if seen < post:  # pre before post: potentiation read from the decayed presynaptic trace
+        change = rate * a_plus * math.exp(-(post - seen) * dt / tau)
+    else:  # post before (or with) pre... the same step counts as pre first; after: depression
+        change = rate * a_minus * math.exp(-(seen - post) * dt / tau) if seen > post else rate * a_plus
+    assert net.w[0] == pytest.approx(0.1 + change, rel=1e-12)
+
+
+def test_plastic_synapses_of_a_neuron_must_share_their_delay():
+    matrix = np.vstack([np.ones((1, 2)), np.zeros((3, 2))])
+    delays = np.ones((4, 2))
+    delays[0] = [2, 3]
+    with pytest.raises(ConfigError, match=r"'delay_steps'.*presynaptic neuron 0.*2 and 3"):
+        chain(delays, synapses=STDP, matrix=matrix, n=2)
+    chain(delays, synapses=Static, matrix=matrix, n=2)  # static synapses: any delays
+
+
+# ---------------------------------------------------------------------------------------------- bad keys
+@pytest.mark.parametrize(
+    "delays, message",
+    [
+        (0, r"'delay_steps' expects"),
+        (70000, r"'delay_steps' expects"),
+        (2.5, r"'delay_steps' expects whole numbers"),
+        (np.ones((2, 2)), r"'delay_steps' expects a whole number, a matrix of shape \(6, 3\)"),
+        (np.array([1.0, 0.0, 2.0]), r"'delay_steps' expects"),
+    ],
+)
+def test_bad_delays_are_refused_by_name(delays, message):
+    with pytest.raises(ConfigError, match=message):
+        chain(delays)
+
+
+def test_rules_without_delays_say_so():
+    with pytest.raises(ConfigError, match=r"'delay_steps'.*MSTDP do not support"):
+        RLNetwork(parts={"inputs": RateMap, "neurons": LIF, "weights": Random, "synapses": MSTDP,
+                         "readout": TopAction}, n_inputs=2, n_neurons=3, n_outputs=1, processing_time=2,
+                  state_rate_map=[0.0, 1.0], delay_steps=3, seed=0)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- engines agree
+NEURONS = {
+    LIF: {"firing_threshold": -66.0, "refractory_period": 1},
+    Neuron: {"firing_threshold": 1.0, "potential_decay": 0.2, "refractory_period": 1, "prob_rand_fire": 0.05},
+    DeltaLIF: {"dt": 0.1, "refractory_ms": 0.5, "resting_mv": 0.0, "reset_mv": 0.0, "firing_threshold": 5.0,
+               "background_sources": 100, "background_rate": 0.02, "background_mv": 0.5},
+    ConductanceLIF: {"dt": 0.1, "refractory_ms": 1.0, "resting_mv": -60.0, "reset_mv": -60.0,
+                     "firing_threshold": -50.0, "bias": 8.0},
+}  # fmt: skip
+
+
+def delay_keys(draw, n_pre, n_post, per_neuron):
+    kind = draw(st.sampled_from(["int", "matrix"]))
+    if kind == "int":
+        return draw(st.integers(1, 20))
+    rng = np.random.default_rng(draw(st.integers(0, 1000)))
+    if per_neuron:  # plastic rules: one delay per presynaptic neuron
+        return np.repeat(rng.integers(1, 12, size=(n_pre, 1)), n_post, axis=1).astype(float)
+    return rng.integers(1, 12, size=(n_pre, n_post)).astype(float)
+
+
+@pytest.mark.parametrize("neurons", list(NEURONS), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("synapses", [Static, STDP], ids=lambda c: c.__name__)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(data=st.data())
+def test_both_engines_agree_with_random_delays(neurons, synapses, data):
+    draw = data.draw
+    n_inputs, n_neurons = 2 * draw(st.integers(1, 3)), draw(st.integers(2, 12))
+    delays = delay_keys(draw, n_inputs + n_neurons, n_neurons, synapses is not Static)
+    keys = {
+        "n_inputs": n_inputs, "n_neurons": n_neurons, "n_outputs": 1, "processing_time": draw(st.integers(1, 60)),
+        "state_rate_map": [draw(st.floats(0.0, 0.2)), draw(st.floats(0.3, 1.0))],
+        "input_pct_inhibitory": draw(st.sampled_from([0.0, 0.5])),
+        "neuron_pct_inhibitory": draw(st.sampled_from([0.0, 0.25])),
+        "connection_probability": draw(st.floats(0.3, 1.0)), "max_weight": 3.0 if neurons is Neuron else 15.0,
+        "storage": draw(st.sampled_from(["dense", "sparse"])), "seed": draw(st.integers(0, 2**32 - 1)),
+        "delay_steps": delays, **NEURONS[neurons], **({"learning_rate": 0.5} if synapses is STDP else {}),
+    }  # fmt: skip
+    ticks = draw(st.lists(st.integers(0, 3), min_size=2, max_size=5))
+
+    def make(engine):
+        return Network(parts={"inputs": RateMap, "neurons": neurons, "weights": Random, "synapses": synapses,
+                              "readout": TopAction}, game=Logic(preset="XOR"), engine=engine, **keys)  # fmt: skip
+
+    a, b = compare_networks(make, [STATES[i] for i in ticks], fires=False, learns=False)
+    for x, y in zip(a.neurons.state, b.neurons.state):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("neurons", list(NEURONS), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("synapses", [Static, STDP, MultiplicativeSTDP], ids=lambda c: c.__name__)
+def test_both_engines_agree_while_firing_and_learning_with_delays(neurons, synapses):
+    def make(engine):
+        return Network(
+            parts={"inputs": RateMap, "neurons": neurons, "weights": Bernoulli, "synapses": synapses,
+                   "readout": TopAction},
+            game=Logic(preset="XOR"), engine=engine, n_inputs=4, n_neurons=30, n_outputs=2, processing_time=150,
+            state_rate_map=[0.05, 0.5], input_pct_inhibitory=0.5, neuron_pct_inhibitory=0.25,
+            connection_probability=0.3, max_weight=3.0 if neurons is Neuron else 15.0, seed=5, delay_steps=7,
+            **NEURONS[neurons], **({"learning_rate": 0.5} if synapses is not Static else {}),
+        )  # fmt: skip
+
+    a, b = compare_networks(make, [STATES[i] for i in (3, 1, 2, 0, 3)])
+    assert a.delays is not None and a.delays.pending.shape[0] == 7
+
+
+@pytest.mark.parametrize("every_step", [False, True])
+def test_both_engines_agree_on_mstdpet_with_delays(every_step):
+    from spikesim import ActiveRLNetwork, every_step_reward
+    from spikesim.rewards import MatchExpected
+
+    delays = np.repeat(np.arange(1, 14)[:, None] % 5 + 2, 5, axis=1).astype(float)  # per presynaptic neuron
+
+    def make(engine):
+        network = ActiveRLNetwork if every_step else RLNetwork
+        extra = {"continuous_rwd_action": every_step_reward} if every_step else {}
+        return network(
+            parts={"inputs": RateMap, "neurons": LIF, "weights": Random, "synapses": MSTDPET, "readout": TopAction,
+                   "rewarder": MatchExpected},
+            game=Logic(preset="XOR"), engine=engine, n_inputs=8, n_neurons=5, n_outputs=2, processing_time=40,
+            state_rate_map=[0.1, 0.8], neuron_pct_inhibitory=0.2, connection_probability=0.8, max_weight=15.0,
+            storage="sparse", seed=3, learning_rate=1.0, tau_z=10.0, delay_steps=delays, **NEURONS[LIF], **extra,
+        )  # fmt: skip
+
+    compare_networks(make, [STATES[i] for i in (3, 1, 2, 3, 0, 3)], [1.0, -0.5, 1.0, 0.5, 1.0, -1.0])
+
+
+# ---------------------------------------------------------------------------------------------- the default
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+@pytest.mark.parametrize("neurons", [LIF, ConductanceLIF], ids=lambda c: c.__name__)
+def test_the_delay_machinery_with_one_step_delays_is_the_default_engine(engine, neurons):
+    # the machinery forced on with every delay 1 gives the spikes and weights of the default engine, bit for bit
+    def make():
+        return Network(
+            parts={"inputs": RateMap, "neurons": neurons, "weights": Random, "synapses": STDP, "readout": TopAction},
+            game=Logic(preset="XOR"), engine=engine, n_inputs=4, n_neurons=12, n_outputs=2, processing_time=80,
+            state_rate_map=[0.05, 0.6], neuron_pct_inhibitory=0.25, connection_probability=0.6, max_weight=15.0,
+            storage="sparse", seed=9, learning_rate=0.5, **NEURONS[neurons],
+        )  # fmt: skip
+
+    plain, forced = make(), make()
+    assert plain.delays is None
+    forced.delays = engine_module.make_delays(
+        np.ones(forced.graph.targets.size, np.int64), forced.graph.indptr,
+        np.ones(forced.graph.targets.size, bool), forced._current.size, "test",
+    )  # fmt: skip
+    for t in (3, 1, 2, 0, 3, 3):
+        plain.tick(STATES[t]), forced.tick(STATES[t])
+        np.testing.assert_array_equal(plain.spike_log, forced.spike_log)
+        np.testing.assert_array_equal(plain.w, forced.w)
+    assert plain.spike_log.any() and not np.array_equal(plain.w, make().w)
+
+
+def test_an_explicit_delay_of_one_changes_nothing():
+    def make(**keys):
+        return Network(
+            parts={"inputs": RateMap, "neurons": LIF, "weights": Random, "synapses": STDP, "readout": TopAction},
+            game=Logic(preset="XOR"), n_inputs=4, n_neurons=8, n_outputs=2, processing_time=50,
+            state_rate_map=[0.05, 0.6], max_weight=15.0, seed=2, firing_threshold=-66.0, **keys,
+        )  # fmt: skip
+
+    a, b = make(), make(delay_steps=1)
+    for t in (3, 1, 2):
+        a.tick(STATES[t]), b.tick(STATES[t])
+        np.testing.assert_array_equal(a.spike_log, b.spike_log)
+    np.testing.assert_array_equal(a.w, b.w)
+
+
+def test_delays_cannot_change_after_the_build():
+    net = chain([3, 3, 3])
+    with pytest.raises(ConfigError, match="'delay_steps' is fixed when the network is built"):
+        net.set_param("delay_steps", 5)
+
+
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_a_saved_network_keeps_its_deliveries_in_flight(engine, tmp_path):
+    net = chain([3, 5, 7], engine, synapses=STDP)
+    potentials(net, 2)
+    net.save(tmp_path / "net")
+    loaded = Network.load(tmp_path / "net")
+    assert loaded.delays is not None and loaded.delays.clock[0] == 2
+    for t in range(2, 10):
+        net.tick(QUIET), loaded.tick(QUIET)
+        np.testing.assert_array_equal(net.neurons.state.v, loaded.neurons.state.v)
+    np.testing.assert_array_equal(net.w, loaded.w)
+    assert net.neurons.state.v.all()  # all three spikes arrived after the load
