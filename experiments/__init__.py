@@ -9,6 +9,7 @@ True
 """
 from spikesim.experiments import xor
 from spikesim.experiments import cartpole, control, demonstrations, florian, gym, izhikevich
+from spikesim.experiments import discrete, maze
 from spikesim.experiments.gym import experiment_for, network_for
 from spikesim.experiments.registry import Experiment, Outcome, get, mean_reward_per_step, mean_total_reward, names, register
 

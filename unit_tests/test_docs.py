@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = ("tutorial.md", "training.md", "search.md", "control.md")
+PAGES = ("tutorial.md", "training.md", "search.md", "control.md", "discrete.md")
 
 
 def blocks(page: str) -> list[tuple[str, str | None]]:
