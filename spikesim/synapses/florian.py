@@ -139,17 +139,22 @@ def _modulate_reference(scale, spikes, fired, n_inputs, p_plus, p_minus, graph, 
 
 
 class MSTDP(Florian):
-    """Florian's (2007) reward-modulated STDP without eligibility trace.
+    r"""Florian's (2007) reward-modulated STDP without eligibility trace.
 
     Every presynaptic neuron ``j`` (inputs, then body neurons) has a trace
     ``P+_j``, every body neuron ``i`` a trace ``P-_i``. At each network step
-    ``t``, with ``f_j``, ``f_i`` in {0, 1} the step's spikes:
+    ``t``, with :math:`f_j, f_i \in \{0, 1\}` the step's spikes, first the
+    traces, then the step's eligibility (the traces already holding step
+    ``t``), then the weight:
 
-    1. ``P+_j <- P+_j * exp(-dt / tau_plus) + a_plus * f_j`` and
-       ``P-_i <- P-_i * exp(-dt / tau_minus) + a_minus * f_i``;
-    2. the step's eligibility, with the traces already holding step ``t``:
-       ``zeta_ij = P+_j * f_i + P-_i * f_j``;
-    3. ``w_ij <- clip(w_ij + learning_rate * r(t) * zeta_ij, lo_ij, hi_ij)``.
+    .. math::
+
+        P^+_j &\leftarrow P^+_j\, e^{-\Delta t/\tau_+} + A_+ f_j, \qquad P^-_i \leftarrow P^-_i\, e^{-\Delta t/\tau_-} + A_- f_i
+        \zeta_{ij} &= P^+_j f_i + P^-_i f_j
+        w_{ij} &\leftarrow \mathrm{clip}\left(w_{ij} + \gamma\, r(t)\, \zeta_{ij},\ lo_{ij},\ hi_{ij}\right)
+
+    (:math:`A_\pm` = ``a_plus``, ``a_minus``; :math:`\tau_\pm` = ``tau_plus``,
+    ``tau_minus``; :math:`\gamma` = ``learning_rate``).
 
     So the reward of a step multiplies the pairings of that same step. Only
     synapses whose pre or post neuron spiked have ``zeta != 0``; they are the
@@ -244,17 +249,19 @@ class MSTDP(Florian):
 
 
 class MSTDPET(Florian):
-    """Florian's (2007) reward-modulated STDP with an eligibility trace.
+    r"""Florian's (2007) reward-modulated STDP with an eligibility trace.
 
     The traces and the step's eligibility are those of
-    :class:`MSTDP`: at each network step ``t``,
+    :class:`MSTDP`; at each network step ``t`` every synapse's eligibility
+    trace :math:`z_{ij}` (time constant :math:`\tau_z` = ``tau_z``) takes them
+    in, and the reward meets it:
 
-    1. ``P+_j <- P+_j * exp(-dt / tau_plus) + a_plus * f_j`` and
-       ``P-_i <- P-_i * exp(-dt / tau_minus) + a_minus * f_i``;
-    2. ``zeta_ij = P+_j * f_i + P-_i * f_j``;
-    3. every synapse's eligibility trace
-       ``z_ij <- exp(-dt / tau_z) * z_ij + zeta_ij / tau_z``;
-    4. ``w_ij <- clip(w_ij + learning_rate * dt * r(t) * z_ij, lo_ij, hi_ij)``.
+    .. math::
+
+        P^+_j &\leftarrow P^+_j\, e^{-\Delta t/\tau_+} + A_+ f_j, \qquad P^-_i \leftarrow P^-_i\, e^{-\Delta t/\tau_-} + A_- f_i
+        \zeta_{ij} &= P^+_j f_i + P^-_i f_j
+        z_{ij} &\leftarrow e^{-\Delta t/\tau_z} z_{ij} + \zeta_{ij} / \tau_z
+        w_{ij} &\leftarrow \mathrm{clip}\left(w_{ij} + \gamma\, \Delta t\, r(t)\, z_{ij},\ lo_{ij},\ hi_{ij}\right)
 
     (Computed as ``z <- (z + zeta / (tau_z exp(-dt / tau_z))) exp(-dt /
     tau_z)``: the same value, in one pass over the synapses with the weight
