@@ -60,21 +60,12 @@ class Florian(Synapses):
 @nb.njit
 def _traces(p, p_plus, p_minus, fired, n_fired, n_inputs):
     """``P+ <- P+ exp(-dt/tau+) + A+ f_j``, ``P- <- P- exp(-dt/tau-) + A- f_i``."""
-    decay_plus, decay_minus, a_plus, a_minus = p.decay_plus, p.decay_minus, p.a_plus, p.a_minus
-    for j in range(p_plus.size):
-        p_plus[j] *= decay_plus
-    for i in range(p_minus.size):
-        p_minus[i] *= decay_minus
-    for a in range(n_fired):
-        j = fired[a]
-        p_plus[j] += a_plus
-        if j >= n_inputs:
-            p_minus[j - n_inputs] += a_minus
+    _arrival_traces(p, p_plus, p_minus, fired, n_fired, fired, n_fired, n_inputs)
 
 
 @nb.njit
 def _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs):
-    """``_traces`` with synaptic delays: ``f_j`` the presynaptic arrivals, ``f_i`` the body spikes."""
+    """The traces' step, ``f_j`` from the presynaptic spikes (their arrivals with synaptic delays) ``pre_fired``, ``f_i`` from the body spikes in ``fired``."""
     decay_plus, decay_minus, a_plus, a_minus = p.decay_plus, p.decay_minus, p.a_plus, p.a_minus
     for j in range(p_plus.size):
         p_plus[j] *= decay_plus
@@ -248,6 +239,37 @@ class MSTDP(Florian):
             _modulate_reference(scale, s.last, np.flatnonzero(s.last), n_inputs, s.p_plus, s.p_minus, graph, w)
 
 
+@nb.njit
+def _mstdpet_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs, r):
+    """One step of :class:`MSTDPET`: ``f_j`` from ``pre_fired`` (the spikes, or their arrivals with delays),
+    ``f_i`` from the body spikes in ``fired``."""
+    p_plus, p_minus, z = s.p_plus, s.p_minus, s.z
+    indptr, targets = graph.indptr, graph.targets
+    col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
+    _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
+    gain = p.zeta_gain
+    for a in range(n_pre_fired):
+        j = pre_fired[a]
+        row_targets, row_z = targets[indptr[j] : indptr[j + 1]], z[indptr[j] : indptr[j + 1]]
+        for q in range(row_z.size):
+            row_z[q] += p_minus[row_targets[q]] * gain
+    for a in range(n_fired):
+        if fired[a] >= n_inputs:
+            i = fired[a] - n_inputs
+            column_syn, column_src = col_syn[col_ptr[i] : col_ptr[i + 1]], col_src[col_ptr[i] : col_ptr[i + 1]]
+            for q in range(column_syn.size):
+                z[column_syn[q]] += p_plus[column_src[q]] * gain
+    scale = 0.0
+    if r != 0.0:
+        scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
+    if scale == 0.0:
+        decay = p.decay_z
+        for k in range(z.size):
+            z[k] *= decay
+    else:
+        update_weights(graph, w, z, scale, p.decay_z, 1.0)
+
+
 class MSTDPET(Florian):
     r"""Florian's (2007) reward-modulated STDP with an eligibility trace.
 
@@ -330,61 +352,13 @@ class MSTDPET(Florian):
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        p_plus, p_minus, z = s.p_plus, s.p_minus, s.z
-        indptr, targets = graph.indptr, graph.targets
-        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
-        _traces(p, p_plus, p_minus, fired, n_fired, n_inputs)
-        gain = p.zeta_gain  # zeta enters z before the decay: (z + zeta / (tau_z decay)) * decay
-        for a in range(n_fired):  # zeta's P-_i f_j, along the rows of the neurons that fired
-            j = fired[a]
-            row_targets, row_z = targets[indptr[j] : indptr[j + 1]], z[indptr[j] : indptr[j + 1]]
-            for q in range(row_z.size):  # (slices: indices known >= 0)
-                row_z[q] += p_minus[row_targets[q]] * gain
-        for a in range(n_fired):  # and its P+_j f_i, down their columns
-            if fired[a] >= n_inputs:
-                i = fired[a] - n_inputs
-                column_syn, column_src = col_syn[col_ptr[i] : col_ptr[i + 1]], col_src[col_ptr[i] : col_ptr[i + 1]]
-                for q in range(column_syn.size):
-                    z[column_syn[q]] += p_plus[column_src[q]] * gain
-        scale = 0.0
-        if r != 0.0:
-            scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
-        if scale == 0.0:
-            decay = p.decay_z
-            for k in range(z.size):
-                z[k] *= decay
-        else:
-            update_weights(graph, w, z, scale, p.decay_z, 1.0)
+        _mstdpet_step(p, s, graph, w, fired, n_fired, fired, n_fired, n_inputs, r)
 
     @staticmethod
     @nb.njit
     def arrival_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
         """The step with synaptic delays: ``f_j`` is the arrival of ``j``'s spike (see :mod:`spikesim.engine`)."""
-        p_plus, p_minus, z = s.p_plus, s.p_minus, s.z
-        indptr, targets = graph.indptr, graph.targets
-        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
-        _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
-        gain = p.zeta_gain
-        for a in range(n_pre_fired):
-            j = pre_fired[a]
-            row_targets, row_z = targets[indptr[j] : indptr[j + 1]], z[indptr[j] : indptr[j + 1]]
-            for q in range(row_z.size):
-                row_z[q] += p_minus[row_targets[q]] * gain
-        for a in range(n_fired):
-            if fired[a] >= n_inputs:
-                i = fired[a] - n_inputs
-                column_syn, column_src = col_syn[col_ptr[i] : col_ptr[i + 1]], col_src[col_ptr[i] : col_ptr[i + 1]]
-                for q in range(column_syn.size):
-                    z[column_syn[q]] += p_plus[column_src[q]] * gain
-        scale = 0.0
-        if r != 0.0:
-            scale = p.learning_rate * p.dt * reward_error(r, s.rbar, p.baseline_rate)
-        if scale == 0.0:
-            decay = p.decay_z
-            for k in range(z.size):
-                z[k] *= decay
-        else:
-            update_weights(graph, w, z, scale, p.decay_z, 1.0)
+        _mstdpet_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs, r)
 
     @staticmethod
     def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):

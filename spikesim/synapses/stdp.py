@@ -35,6 +35,53 @@ class STDPState(NamedTuple):
     x_post: np.ndarray  # (n_post,) postsynaptic traces of the body neurons
 
 
+@nb.njit
+def _stdp_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs):
+    """One step of :class:`STDP`: the presynaptic side for ``pre_fired`` (the
+    spikes, or their arrivals with delays), the postsynaptic side for the body
+    spikes in ``fired``."""
+    indptr, targets = graph.indptr, graph.targets
+    col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
+    bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
+    x_pre, x_post = s.x_pre, s.x_post
+    rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
+    decay_plus, decay_minus = p.decay_plus, p.decay_minus
+    for j in range(x_pre.size):
+        x_pre[j] *= decay_plus
+    for i in range(x_post.size):
+        x_post[i] *= decay_minus
+    row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
+    for a in range(n_pre_fired):
+        j = pre_fired[a]
+        x_pre[j] += a_plus
+        if not row_plastic[j]:
+            continue
+        start, stop = indptr[j], indptr[j + 1]  # slices: their indices are known >= 0
+        row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
+        for q in range(row_w.size):
+            b = row_bounds[q]
+            row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
+    low, high = graph.plastic_bounds[0], graph.plastic_bounds[1]
+    shared = low == low  # all plastic synapses share their bounds (not NaN)
+    for a in range(n_fired):
+        if fired[a] >= n_inputs:
+            i = fired[a] - n_inputs
+            x_post[i] += a_minus
+            # frozen synapses (listed after the plastic ones) cannot move; in a column the
+            # synapses are scattered over memory, so read as little per synapse as possible
+            start, stop = col_ptr[i], col_ptr[i] + col_plastic[i]
+            column_syn, column_src = col_syn[start:stop], col_src[start:stop]
+            if shared:
+                for q in range(column_syn.size):
+                    k = column_syn[q]
+                    w[k] = bounded(w[k] + rate * x_pre[column_src[q]], low, high)
+            else:
+                for q in range(column_syn.size):
+                    k = column_syn[q]
+                    b = bound_id[k]
+                    w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
+
+
 class STDP(Synapses):
     """Pair-based additive STDP in trace form, bounded, without reward.
 
@@ -103,46 +150,7 @@ class STDP(Synapses):
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        indptr, targets = graph.indptr, graph.targets
-        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
-        bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
-        x_pre, x_post = s.x_pre, s.x_post
-        rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
-        decay_plus, decay_minus = p.decay_plus, p.decay_minus
-        for j in range(x_pre.size):
-            x_pre[j] *= decay_plus
-        for i in range(x_post.size):
-            x_post[i] *= decay_minus
-        row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
-        for a in range(n_fired):
-            j = fired[a]
-            x_pre[j] += a_plus
-            if not row_plastic[j]:
-                continue
-            start, stop = indptr[j], indptr[j + 1]  # slices: their indices are known >= 0
-            row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
-            for q in range(row_w.size):
-                b = row_bounds[q]
-                row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
-        low, high = graph.plastic_bounds[0], graph.plastic_bounds[1]
-        shared = low == low  # all plastic synapses share their bounds (not NaN)
-        for a in range(n_fired):
-            if fired[a] >= n_inputs:
-                i = fired[a] - n_inputs
-                x_post[i] += a_minus
-                # frozen synapses (listed after the plastic ones) cannot move; in a column the
-                # synapses are scattered over memory, so read as little per synapse as possible
-                start, stop = col_ptr[i], col_ptr[i] + col_plastic[i]
-                column_syn, column_src = col_syn[start:stop], col_src[start:stop]
-                if shared:
-                    for q in range(column_syn.size):
-                        k = column_syn[q]
-                        w[k] = bounded(w[k] + rate * x_pre[column_src[q]], low, high)
-                else:
-                    for q in range(column_syn.size):
-                        k = column_syn[q]
-                        b = bound_id[k]
-                        w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
+        _stdp_step(p, s, graph, w, fired, n_fired, fired, n_fired, n_inputs)
 
     @staticmethod
     @nb.njit
@@ -150,37 +158,7 @@ class STDP(Synapses):
         """The step with synaptic delays: 2. runs over the presynaptic
         arrivals ``pre_fired`` (see :mod:`spikesim.engine`), 3. over the
         body spikes of ``fired``."""
-        indptr, targets = graph.indptr, graph.targets
-        col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
-        bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
-        x_pre, x_post = s.x_pre, s.x_post
-        rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
-        decay_plus, decay_minus = p.decay_plus, p.decay_minus
-        for j in range(x_pre.size):
-            x_pre[j] *= decay_plus
-        for i in range(x_post.size):
-            x_post[i] *= decay_minus
-        row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
-        for a in range(n_pre_fired):
-            j = pre_fired[a]
-            x_pre[j] += a_plus
-            if not row_plastic[j]:
-                continue
-            start, stop = indptr[j], indptr[j + 1]
-            row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
-            for q in range(row_w.size):
-                b = row_bounds[q]
-                row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
-        for a in range(n_fired):
-            if fired[a] >= n_inputs:
-                i = fired[a] - n_inputs
-                x_post[i] += a_minus
-                start, stop = col_ptr[i], col_ptr[i] + col_plastic[i]
-                column_syn, column_src = col_syn[start:stop], col_src[start:stop]
-                for q in range(column_syn.size):
-                    k = column_syn[q]
-                    b = bound_id[k]
-                    w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
+        _stdp_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
 
     @staticmethod
     def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
