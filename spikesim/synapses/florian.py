@@ -369,7 +369,7 @@ class MSTDPET(Florian):
         s.p_minus[emitted[emitted >= n_inputs] - n_inputs] += p.a_minus
         pre, post = graph.sources, graph.targets
         z = s.z
-        z += s.p_minus[post] * p.zeta_gain * arrived[pre]
+        z += s.p_minus[post] * p.zeta_gain * arrived[pre]  # the kernel's order of additions
         z += s.p_plus[pre] * p.zeta_gain * spikes[n_inputs + post]
         z *= p.decay_z
         if r != 0.0:
@@ -379,16 +379,7 @@ class MSTDPET(Florian):
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        _traces_reference(p, s.p_plus, s.p_minus, fired[:n_fired], n_inputs)
-        pre, post = graph.sources, graph.targets
-        z = s.z
-        z += s.p_minus[post] * p.zeta_gain * spikes[pre]  # the kernel's order of additions
-        z += s.p_plus[pre] * p.zeta_gain * spikes[n_inputs + post]
-        z *= p.decay_z
-        if r != 0.0:
-            scale = p.learning_rate * p.dt * reward_error.py_func(r, s.rbar, p.baseline_rate)
-            if scale != 0.0:
-                w[:] = np.clip(w + scale * s.z, graph.lo, graph.hi)
+        MSTDPET.arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, spikes, fired, n_fired)
 
     @staticmethod
     @nb.njit

@@ -176,13 +176,4 @@ class STDP(Synapses):
 
     @staticmethod
     def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        pre = fired[:n_fired]
-        post = pre[pre >= n_inputs] - n_inputs
-        s.x_pre[:] *= p.decay_plus
-        s.x_post[:] *= p.decay_minus
-        s.x_pre[pre] += p.a_plus
-        ks = row_synapses(graph.indptr, pre)
-        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_post[graph.targets[ks]], *bounds_of(graph, ks))
-        s.x_post[post] += p.a_minus
-        ks = column_synapses(graph, post)
-        w[ks] = np.clip(w[ks] + p.learning_rate * s.x_pre[graph.sources[ks]], *bounds_of(graph, ks))
+        STDP.arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, spikes, fired, n_fired)
