@@ -35,6 +35,7 @@ import numpy as np
 from spikesim.experiments.discrete import DISCRETE_KEYS, DISCRETE_PARTS, q_sizes
 from spikesim.experiments.registry import Experiment, Outcome, register
 from spikesim.games import GridWorld
+from spikesim.params import ConfigError
 from spikesim.training import Callback, Results
 from spikesim.value_learning import QNetwork
 
@@ -77,18 +78,20 @@ class GreedyPath(Callback):
     """After every training episode, the greedy path's length
     (:func:`greedy_path`, kept in the episode's record as ``greedy_steps``,
     None when it does not arrive); training stops once it is within
-    :data:`PATH_TOLERANCE` of the shortest path."""
+    :data:`PATH_TOLERANCE` of the shortest path, which every record keeps as
+    ``shortest_steps``."""
 
     def __init__(self) -> None:
         self.solved = False
 
     def on_episode_end(self, network, game, record):
+        maze = game.unwrapped
+        shortest = int(maze.distances()[maze.start])
+        record["shortest_steps"] = shortest
         if record["phase"] != "train":
             return
-        maze = game.unwrapped
         steps = greedy_path(network, maze)
         record["greedy_steps"] = steps
-        shortest = maze.distances()[maze.start]
         self.solved = steps is not None and steps <= PATH_TOLERANCE * shortest
 
     def stop_training(self, network, game):
@@ -99,7 +102,7 @@ def path_ratio(results: Results) -> float:
     """The shortest path over the steps of the (first) greedy evaluation
     episode when it reached the goal, else 0: 1 is a shortest path."""
     record = results.phase("eval")[0]
-    return float(_maze().distances()[_maze().start] / record["steps"]) if record["total_reward"] > 0 else 0.0
+    return float(record["shortest_steps"] / record["steps"]) if record["total_reward"] > 0 else 0.0
 
 
 class MazeQ(QNetwork):
@@ -123,6 +126,16 @@ class MazeExperiment(Experiment):
 
     twins: tuple[str, ...] = tuple(TWINS)
 
+    def build(self, overrides: Mapping[str, Any] | None = None, seed: int | None = None) -> tuple[Any, Any]:
+        """The network and the maze; :func:`maze_teacher` teaches ``maze-10`` only, so another maze with
+        it is refused."""
+        network, game = super().build(overrides, seed)
+        taught = network.config["teacher"] is maze_teacher and network.config["teacher_episodes"] > 0
+        if taught and not (np.array_equal(game.wall, _maze().wall) and game.goal == _maze().goal):
+            raise ConfigError(f"experiment {self.name!r}: the teacher maze_teacher knows the maze 'maze-10' only; "
+                              "give another maze teacher=null or a teacher of its own")  # fmt: skip
+        return network, game
+
     def run(self, overrides: Mapping[str, Any] | None = None, seed: int | None = None, callbacks: tuple = (),
             **options: Any) -> Outcome:  # fmt: skip
         return super().run(overrides, seed, callbacks=(GreedyPath(), *callbacks), **options)
@@ -137,8 +150,8 @@ class MazeExperiment(Experiment):
         """``episodes_to_solve`` (None: not within the budget), the training's
         episodes and wall time, the last greedy path's steps."""
         train = outcome.results.phase("train")
-        solved = bool(train) and train[-1].get("greedy_steps") is not None and (
-            train[-1]["greedy_steps"] <= PATH_TOLERANCE * _maze().distances()[_maze().start])
+        solved = bool(train) and train[-1]["greedy_steps"] is not None and (
+            train[-1]["greedy_steps"] <= PATH_TOLERANCE * train[-1]["shortest_steps"])
         return {"episodes_to_solve": len(train) if solved else None, "train_episodes": len(train),
                 "train_wall_s": float(sum(r["wall_s"] for r in train)),
                 "greedy_steps": train[-1].get("greedy_steps") if train else None}  # fmt: skip

@@ -70,3 +70,12 @@ def test_maze_teacher_solves_the_maze_in_few_episodes_on_three_seeds():
         outcome = experiment.run(seed=seed, episodes=80, progress=False)
         measures = experiment.measures(outcome)
         assert measures["episodes_to_solve"] is not None and outcome.success, (seed, measures)
+
+
+def test_the_maze_teacher_refuses_another_maze_and_the_metric_uses_the_runs_maze():
+    experiment = get("maze-teacher")
+    with pytest.raises(ConfigError, match="knows the maze 'maze-10' only"):
+        experiment.build({"preset": "maze"})
+    outcome = experiment.run({"preset": "maze", "teacher": None}, seed=0, episodes=1, progress=False)
+    record = outcome.results.phase("eval")[0]
+    assert record["shortest_steps"] == int(GridWorld(preset="maze").distances()[0, 0])
