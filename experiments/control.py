@@ -9,7 +9,7 @@ frozen) over the evaluation episodes; 475 is solved, a random policy gets
 about 22. ``acrobot-ac``, ``mountaincar-ac``, ``pendulum-ac`` (five preferred
 torques) and ``lunarlander-ac`` (gymnasium's box2d extra) are the same
 learner with the same keys (:data:`CONTROL_KEYS`), sized for their
-environments (Acrobot's with keys of its own, below). Every one of them is a :class:`ControlExperiment`: a
+environments (Acrobot and MountainCar with keys of their own, below). Every one of them is a :class:`ControlExperiment`: a
 replication runs a random policy and a non-spiking linear actor-critic
 beside it on the same seeds.
 
@@ -281,13 +281,24 @@ class AcrobotActorCritic(ActorCriticNetwork):
     keys = {**CONTROL_KEYS, **sizes(ACROBOT_LOW, ACROBOT_HIGH, order=2, n_actions=3), **ACROBOT_KEYS}
 
 
+#: The keys of mountaincar-ac's network over :data:`CONTROL_KEYS`: a noise-free critic (its expected drive)
+#: starting at V = 0, above every true value (-1 per step), so that the states already visited look worse
+#: than the others (exploration by optimism: the drive can fall below ``v_bias``, a spike count cannot), and
+#: Acrobot's slower actor at half its learning rate.
+MOUNTAINCAR_KEYS = {
+    "critic_readout": "drive", "gamma": 0.99, "v_bias": 0.0, "v_scale": 200.0, "learning_rate": 0.001,
+    "actor_gain": 0.2, "other_actions_gain": -0.66,
+}  # fmt: skip
+
+
 class MountainCarActorCritic(ActorCriticNetwork):
     """MountainCar-v0's position and velocity (within the space's bounds) ->
     the order-3 Fourier basis (16 inputs) -> 40 critic + 3 x 20 actor
-    escape-noise neurons. Rewards are -1 per step until the goal."""
+    escape-noise neurons, with :data:`MOUNTAINCAR_KEYS`. Rewards are -1 per
+    step until the goal."""
 
     parts = CONTROL_PARTS
-    keys = {**CONTROL_KEYS, **sizes([-1.2, -0.07], [0.6, 0.07], order=3, n_actions=3)}
+    keys = {**CONTROL_KEYS, **sizes([-1.2, -0.07], [0.6, 0.07], order=3, n_actions=3), **MOUNTAINCAR_KEYS}
 
 
 class LunarLanderActorCritic(ActorCriticNetwork):
