@@ -29,6 +29,7 @@ class MSTDPState(NamedTuple):
     p_plus: np.ndarray  # (n_pre,) P+ of every presynaptic neuron
     p_minus: np.ndarray  # (n_post,) P- of every body neuron
     last: np.ndarray  # (n_pre,) bool: the spikes of the last step (for a reward given once per tick)
+    last_arrived: np.ndarray  # (n_pre,) bool: the presynaptic arrivals of the last step (the spikes without delays)
     rbar: np.ndarray  # (1,) running mean of the reward
 
 
@@ -58,14 +59,10 @@ class Florian(Synapses):
 
 
 @nb.njit
-def _traces(p, p_plus, p_minus, fired, n_fired, n_inputs):
-    """``P+ <- P+ exp(-dt/tau+) + A+ f_j``, ``P- <- P- exp(-dt/tau-) + A- f_i``."""
-    _arrival_traces(p, p_plus, p_minus, fired, n_fired, fired, n_fired, n_inputs)
-
-
-@nb.njit
 def _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs):
-    """The traces' step, ``f_j`` from the presynaptic spikes (their arrivals with synaptic delays) ``pre_fired``, ``f_i`` from the body spikes in ``fired``."""
+    """The traces' step, ``P+ <- P+ exp(-dt/tau+) + A+ f_j``, ``P- <- P- exp(-dt/tau-) + A- f_i``: ``f_j`` from
+    the presynaptic spikes (their arrivals with synaptic delays) ``pre_fired``, ``f_i`` from the body spikes in
+    ``fired``."""
     decay_plus, decay_minus, a_plus, a_minus = p.decay_plus, p.decay_minus, p.a_plus, p.a_minus
     for j in range(p_plus.size):
         p_plus[j] *= decay_plus
@@ -78,24 +75,27 @@ def _arrival_traces(p, p_plus, p_minus, pre_fired, n_pre_fired, fired, n_fired, 
             p_minus[fired[a] - n_inputs] += a_minus
 
 
-def _traces_reference(p, p_plus, p_minus, fired, n_inputs):
+def _arrival_traces_reference(p, p_plus, p_minus, pre_fired, fired, n_inputs):
     p_plus *= p.decay_plus
     p_minus *= p.decay_minus
-    p_plus[fired] += p.a_plus
+    p_plus[pre_fired] += p.a_plus
     p_minus[fired[fired >= n_inputs] - n_inputs] += p.a_minus
 
 
 @nb.njit
-def _modulate(scale, spikes, fired, n_fired, n_inputs, p_plus, p_minus, graph, w):
+def _modulate(scale, arrived, pre_fired, n_pre_fired, spikes, fired, n_fired, n_inputs, p_plus, p_minus, graph, w):
     """``w <- clip(w + scale * zeta)`` with ``zeta_ij = P+_j f_i + P-_i f_j``,
-    for the synapses whose pre or post neuron spiked (the others have
-    ``zeta = 0``); one update (and one clip) per synapse."""
+    ``f_j`` the presynaptic arrivals (``arrived``, their indices
+    ``pre_fired``; the spikes without delays), ``f_i`` the body spikes of
+    ``spikes`` (their indices in ``fired``), for the synapses whose pre or
+    post side has an event (the others have ``zeta = 0``); one update (and
+    one clip) per synapse."""
     indptr, targets = graph.indptr, graph.targets
     col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
     bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
     row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
-    for a in range(n_fired):
-        j = fired[a]
+    for a in range(n_pre_fired):
+        j = pre_fired[a]
         pj = p_plus[j]
         if not row_plastic[j]:  # frozen synapses cannot move
             continue
@@ -115,18 +115,34 @@ def _modulate(scale, spikes, fired, n_fired, n_inputs, p_plus, p_minus, graph, w
             column_syn, column_src = col_syn[start:stop], col_src[start:stop]
             for q in range(column_syn.size):
                 j = column_src[q]
-                if not spikes[j]:  # synapses with both sides spiking were done above
+                if not arrived[j]:  # synapses with both sides' events were done above
                     k = column_syn[q]
                     b = bound_id[k]
                     w[k] = bounded(w[k] + scale * p_plus[j], bound_lo[b], bound_hi[b])
 
 
-def _modulate_reference(scale, spikes, fired, n_inputs, p_plus, p_minus, graph, w):
+def _modulate_reference(scale, arrived, pre_fired, spikes, fired, n_inputs, p_plus, p_minus, graph, w):
     post = fired[fired >= n_inputs] - n_inputs
-    ks = np.union1d(row_synapses(graph.indptr, fired), column_synapses(graph, post))
+    ks = np.union1d(row_synapses(graph.indptr, pre_fired), column_synapses(graph, post))
     pre, post = graph.sources[ks], graph.targets[ks]
-    zeta = p_plus[pre] * spikes[n_inputs + post] + p_minus[post] * spikes[pre]
+    zeta = p_plus[pre] * spikes[n_inputs + post] + p_minus[post] * arrived[pre]
     w[ks] = np.clip(w[ks] + scale * zeta, *bounds_of(graph, ks))
+
+
+@nb.njit
+def _mstdp_step(p, s, graph, w, arrived, pre_fired, n_pre_fired, spikes, fired, n_fired, n_inputs, r):
+    """One step of :class:`MSTDP`: ``f_j`` from ``arrived`` and ``pre_fired`` (the spikes, or their arrivals
+    with delays), ``f_i`` from the body spikes of ``spikes`` and ``fired``."""
+    _arrival_traces(p, s.p_plus, s.p_minus, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
+    last, last_arrived = s.last, s.last_arrived
+    for j in range(last.size):
+        last[j] = spikes[j]
+        last_arrived[j] = arrived[j]
+    if r != 0.0:
+        scale = p.learning_rate * reward_error(r, s.rbar, p.baseline_rate)
+        if scale != 0.0:
+            _modulate(scale, arrived, pre_fired, n_pre_fired, spikes, fired, n_fired, n_inputs,
+                      s.p_plus, s.p_minus, graph, w)  # fmt: skip
 
 
 class MSTDP(Florian):
@@ -155,7 +171,16 @@ class MSTDP(Florian):
 
     A reward ``r`` given once per tick (``RLNetwork.reward``) is applied to
     the eligibility of the tick's last step, ``w <- clip(w + learning_rate *
-    r * zeta)`` (the state keeps that step's spikes in ``last``).
+    r * zeta)`` (the state keeps that step's spikes in ``last`` and its
+    presynaptic arrivals in ``last_arrived``).
+
+    With synaptic delays (``delay_steps``, see :mod:`spikesim.engine`),
+    :math:`f_j` is the *arrival* of ``j``'s spike: a spike emitted at step
+    ``n`` through plastic synapses of delay ``d_j`` steps counts at step ``n
+    + d_j - 1``, the step before it reaches the postsynaptic neuron (the
+    step of its emission for the default ``d_j = 1``); :math:`f_i` stays the
+    emission of ``i``. A pre spike emitted at ``n`` and a post spike at
+    ``m`` pair as if ``m - n - d_j + 1`` steps apart.
 
     Every delivered reward is replaced by its prediction error ``r - rbar``,
     and then ``rbar <- rbar + baseline_rate * (r - rbar)`` (with the default
@@ -198,45 +223,54 @@ class MSTDP(Florian):
         )  # fmt: skip
 
     def reset(self) -> None:
-        self.state = MSTDPState(np.zeros(self.n_pre), np.zeros(self.n_post), np.zeros(self.n_pre, np.bool_), np.zeros(1))
+        self.state = MSTDPState(
+            np.zeros(self.n_pre), np.zeros(self.n_post), np.zeros(self.n_pre, np.bool_),
+            np.zeros(self.n_pre, np.bool_), np.zeros(1),
+        )  # fmt: skip
 
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        _traces(p, s.p_plus, s.p_minus, fired, n_fired, n_inputs)
-        last = s.last
-        for j in range(last.size):
-            last[j] = spikes[j]
-        if r != 0.0:
-            scale = p.learning_rate * reward_error(r, s.rbar, p.baseline_rate)
-            if scale != 0.0:
-                _modulate(scale, spikes, fired, n_fired, n_inputs, s.p_plus, s.p_minus, graph, w)
+        _mstdp_step(p, s, graph, w, spikes, fired, n_fired, spikes, fired, n_fired, n_inputs, r)
 
     @staticmethod
-    def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        fired = fired[:n_fired]
-        _traces_reference(p, s.p_plus, s.p_minus, fired, n_inputs)
+    @nb.njit
+    def arrival_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        """The step with synaptic delays: ``f_j`` is the arrival of ``j``'s spike (see :mod:`spikesim.engine`)."""
+        _mstdp_step(p, s, graph, w, arrived, pre_fired, n_pre_fired, spikes, fired, n_fired, n_inputs, r)
+
+    @staticmethod
+    def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        pre, emitted = pre_fired[:n_pre_fired], fired[:n_fired]
+        _arrival_traces_reference(p, s.p_plus, s.p_minus, pre, emitted, n_inputs)
         s.last[:] = spikes
+        s.last_arrived[:] = arrived
         if r != 0.0:
             scale = p.learning_rate * reward_error.py_func(r, s.rbar, p.baseline_rate)
             if scale != 0.0:
-                _modulate_reference(scale, spikes, fired, n_inputs, s.p_plus, s.p_minus, graph, w)
+                _modulate_reference(scale, arrived, pre, spikes, emitted, n_inputs, s.p_plus, s.p_minus, graph, w)
+
+    @staticmethod
+    def reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        MSTDP.arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, spikes, fired, n_fired)
 
     @staticmethod
     @nb.njit
     def reward_kernel(p, s, graph, w, r):
         scale = p.learning_rate * reward_error(r, s.rbar, p.baseline_rate)
         if scale != 0.0:
-            fired = np.flatnonzero(s.last)
+            fired, pre_fired = np.flatnonzero(s.last), np.flatnonzero(s.last_arrived)
             n_inputs = s.last.size - s.p_minus.size
-            _modulate(scale, s.last, fired, fired.size, n_inputs, s.p_plus, s.p_minus, graph, w)
+            _modulate(scale, s.last_arrived, pre_fired, pre_fired.size, s.last, fired, fired.size, n_inputs,
+                      s.p_plus, s.p_minus, graph, w)  # fmt: skip
 
     @staticmethod
     def reward_reference(p, s, graph, w, r):
         scale = p.learning_rate * reward_error.py_func(r, s.rbar, p.baseline_rate)
         if scale != 0.0:
             n_inputs = s.last.size - s.p_minus.size
-            _modulate_reference(scale, s.last, np.flatnonzero(s.last), n_inputs, s.p_plus, s.p_minus, graph, w)
+            _modulate_reference(scale, s.last_arrived, np.flatnonzero(s.last_arrived), s.last,
+                                np.flatnonzero(s.last), n_inputs, s.p_plus, s.p_minus, graph, w)  # fmt: skip
 
 
 @nb.njit
@@ -362,11 +396,7 @@ class MSTDPET(Florian):
 
     @staticmethod
     def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
-        emitted = fired[:n_fired]
-        s.p_plus[:] *= p.decay_plus
-        s.p_minus[:] *= p.decay_minus
-        s.p_plus[pre_fired[:n_pre_fired]] += p.a_plus
-        s.p_minus[emitted[emitted >= n_inputs] - n_inputs] += p.a_minus
+        _arrival_traces_reference(p, s.p_plus, s.p_minus, pre_fired[:n_pre_fired], fired[:n_fired], n_inputs)
         pre, post = graph.sources, graph.targets
         z = s.z
         z += s.p_minus[post] * p.zeta_gain * arrived[pre]  # the kernel's order of additions
