@@ -231,6 +231,12 @@ class Synapses(Part):
         self.n_syn = len(graph.targets)
         self.n_inputs = n_inputs
 
+    def sync(self, graph: Graph, w: np.ndarray) -> None:
+        """Bring up to date the weights ``w`` and the state of a rule that
+        updates them lazily (see :class:`~spikesim.synapses.DASTDP`). The
+        network calls it after every tick, so what is read or written between
+        ticks is current. Rules that update eagerly have nothing to do."""
+
 
 class Readout(Part):
     """Turns the output neurons' spike train of a tick into an action."""

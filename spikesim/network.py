@@ -390,6 +390,7 @@ class Network:
             self.graph, self.w, self.spike_value, self._spikes, self._fired, self._n_fired,
             self._current, self._log, self._rewards, *delayed,
         )  # fmt: skip
+        self.synapses.sync(self.graph, self.w)
         self._check_finite()
         self.n_ticks += 1
         return self.readout(self._log[:, -self.n_outputs :])
