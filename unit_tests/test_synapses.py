@@ -836,3 +836,31 @@ def test_multiplicative_stdp_engines_agree_with_and_without_delays():
         a, b = compare_networks(make, [np.array([1, 0, 1, 1])] * 4)
         frozen = a.graph.lo == a.graph.hi
         assert frozen.any() and np.array_equal(a.w[frozen], make("numba").w[frozen])
+
+
+@pytest.mark.parametrize("storage", ["sparse", "dense"])
+def test_the_weight_pass_equals_its_definition_over_runs_of_rows(storage):
+    """update_weights walks runs of rows that share their bounds (empty rows
+    join any run); it must equal x <- d1 x, w <- clip(w + s x), x <- d2 x with
+    every synapse's own bounds, bit for bit, whatever the layout."""
+    from spikesim.synapses.base import update_weights
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        n_pre, n_post = rng.integers(1, 20, size=2)
+        present = rng.random((n_pre, n_post)) < rng.uniform(0.1, 1.0)
+        present[rng.random(n_pre) < 0.25] = False  # empty rows
+        sources, targets = np.nonzero(present)
+        kind = rng.integers(0, 3, size=n_pre)[sources]  # a bound class per row ...
+        lo, hi = np.choose(kind, [0.0, -1.0, 0.3]), np.choose(kind, [1.0, 0.0, 0.3])
+        mixed = rng.random(sources.size) < 0.1  # ... and some rows with synapses of their own bounds
+        lo[mixed], hi[mixed] = -2.0, 2.0
+        graph, w, _ = build_graph(sources, targets, rng.uniform(lo, hi), lo, hi, n_pre, n_post, storage=storage)
+        x = rng.normal(size=w.size)
+        low, high = graph.bound_lo[graph.bound_id], graph.bound_hi[graph.bound_id]
+        for _ in range(3):
+            scale, d1, d2 = rng.normal(), rng.uniform(0.5, 1.0), rng.choice([1.0, 0.9])
+            expected_x = x * d1
+            expected_w = np.minimum(np.maximum(w + scale * expected_x, low), high)
+            update_weights(graph, w, x, scale, d1, d2)
+            assert np.array_equal(w, expected_w) and np.array_equal(x, expected_x * d2)

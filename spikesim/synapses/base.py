@@ -55,15 +55,22 @@ def bounded(value, low, high):
 def update_weights(graph, w, x, scale, decay_before, decay_after):
     """One pass over all synapses: ``x <- decay_before * x``, then ``w <-
     clip(w + scale * x, lo, hi)``, then ``x <- decay_after * x`` (``x`` a
-    per-synapse trace; a decay of 1 changes nothing). Row by row, so that a
-    row whose synapses share their bounds runs a loop the compiler
-    vectorises (on slices: an index that could be negative would stop it)."""
+    per-synapse trace; a decay of 1 changes nothing). Run by run of
+    consecutive rows whose synapses share their bounds (an empty row joins
+    any run), so that one loop the compiler vectorises (on slices: an index
+    that could be negative would stop it) spans as many synapses as it can;
+    a row whose synapses differ in bounds reads each synapse's."""
     indptr, row_bound = graph.indptr, graph.row_bound
     bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
-    for j in range(indptr.size - 1):
-        start, stop = indptr[j], indptr[j + 1]
-        xs, ws = x[start:stop], w[start:stop]
-        b = row_bound[j]
+    n_pre = indptr.size - 1
+    j = 0
+    while j < n_pre:
+        start, b = indptr[j], row_bound[j]
+        j += 1
+        if b >= 0:
+            while j < n_pre and (row_bound[j] == b or indptr[j] == indptr[j + 1]):
+                j += 1
+        xs, ws = x[start : indptr[j]], w[start : indptr[j]]
         if b >= 0:
             low, high = bound_lo[b], bound_hi[b]
             for q in range(xs.size):
@@ -71,7 +78,7 @@ def update_weights(graph, w, x, scale, decay_before, decay_after):
                 ws[q] = min(max(ws[q] + scale * value, low), high)
                 xs[q] = value * decay_after
         else:
-            ids = bound_id[start:stop]
+            ids = bound_id[start : indptr[j]]
             for q in range(xs.size):
                 value = xs[q] * decay_before
                 ws[q] = bounded(ws[q] + scale * value, bound_lo[ids[q]], bound_hi[ids[q]])
