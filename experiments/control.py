@@ -9,7 +9,7 @@ frozen) over the evaluation episodes; 475 is solved, a random policy gets
 about 22. ``acrobot-ac``, ``mountaincar-ac``, ``pendulum-ac`` (five preferred
 torques) and ``lunarlander-ac`` (gymnasium's box2d extra) are the same
 learner with the same keys (:data:`CONTROL_KEYS`), sized for their
-environments (Acrobot and MountainCar with keys of their own, below). Every one of them is a :class:`ControlExperiment`: a
+environments (Acrobot, MountainCar and Pendulum with keys of their own). Every one of them is a :class:`ControlExperiment`: a
 replication runs a random policy and a non-spiking linear actor-critic
 beside it on the same seeds.
 
@@ -311,16 +311,25 @@ class LunarLanderActorCritic(ActorCriticNetwork):
                                     order=1, n_actions=4)}  # fmt: skip
 
 
+#: The keys of pendulum-ac's network over :data:`CONTROL_KEYS`: a noise-free critic (its expected drive)
+#: centred on -160, within the values of Pendulum's returns (-16.3 to 0 per step, discounted by 0.95), and
+#: Acrobot's slower actor and learning rate.
+PENDULUM_KEYS = {
+    "critic_readout": "drive", "v_bias": -160.0, "v_scale": 200.0, "learning_rate": 0.002,
+    "actor_gain": 0.2, "other_actions_gain": -0.66,
+}  # fmt: skip
+
+
 class PendulumActorCritic(ActorCriticNetwork):
     """Pendulum-v1's 3 observations (cos and sin of the angle, the angular
     velocity, within the space's bounds) -> the order-2 Fourier basis (27
     inputs) -> 40 critic + 5 x 20 actor escape-noise neurons, the groups
-    preferring torques -2, -1, 0, 1 and 2 (the wrapper's ``action_bins``).
-    Rewards are between -16.3 and 0 per step: V is negative, from
-    ``v_bias``."""
+    preferring torques -2, -1, 0, 1 and 2 (the wrapper's ``action_bins``),
+    with :data:`PENDULUM_KEYS`. Rewards are between -16.3 and 0 per step: V
+    is negative, from ``v_bias``."""
 
     parts = CONTROL_PARTS
-    keys = {**CONTROL_KEYS, **sizes([-1, -1, -8], [1, 1, 8], order=2, n_actions=5), "v_bias": -160.0, "v_scale": 500.0}
+    keys = {**CONTROL_KEYS, **sizes([-1, -1, -8], [1, 1, 8], order=2, n_actions=5), **PENDULUM_KEYS}
 
 
 ACROBOT_AC = register(
