@@ -10,13 +10,19 @@ values) it is the spiking actor-critic :class:`GymActorCritic` (see
 as the modulator of MSTDPET), trained until the environment's own solve
 threshold is reached by the classic count (or for ``episodes``); for other
 action spaces, the feed-forward MSTDPET network :class:`GymNetwork` (see
-:func:`network_class`). These experiments are made on demand and not
+:func:`network_class`). A finite observation space (Discrete; a Tuple of
+Discretes, MultiDiscrete or MultiBinary of at most :data:`MAX_JOINT_STATES`
+values, coded jointly) with a Discrete action space gets the spiking
+Q-learner instead (:class:`GymQNetwork`, :func:`q_class`: the machinery,
+keys and schedule of :mod:`spikesim.experiments.discrete`): Taxi-v4,
+FrozenLake-v1 and Blackjack-v1 learn with it (their figures are on the
+page "Discrete worlds"). These experiments are made on demand and not
 registered.
 
 >>> from spikesim.experiments.gym import experiment_for
 >>> experiment = experiment_for("FrozenLake-v1")
 >>> experiment.name, experiment.network.parts["inputs"].__name__, experiment.network.__name__
-('gym:FrozenLake-v1', 'OneHot', 'GymActorCritic[FrozenLake-v1]')
+('gym:FrozenLake-v1', 'OneHot', 'GymQNetwork[FrozenLake-v1]')
 >>> outcome = experiment.run(seed=0, episodes=1, eval_episodes=1, len_episode=5, progress=False)
 >>> 1 <= outcome.results.episodes[-1]["steps"] <= 5
 True
@@ -33,6 +39,7 @@ from gymnasium import spaces
 from spikesim import names
 from spikesim.actor_critic import ActorCriticNetwork
 from spikesim.experiments.control import ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, input_mask
+from spikesim.experiments.discrete import BY_ENV, DISCRETE_KEYS, DISCRETE_PARTS, PER_ACTION, q_sizes
 from spikesim.experiments.registry import Experiment, mean_total_reward
 from spikesim.games import GymWrapper
 from spikesim.inputs import FourierFeatures
@@ -40,6 +47,7 @@ from spikesim.network import RLNetwork
 from spikesim.neurons import LIF, EscapeNoise
 from spikesim.params import ConfigError, Param, fresh_seed, params_of
 from spikesim.synapses import MSTDPET
+from spikesim.value_learning import QNetwork
 from spikesim.weights import Random
 
 N_HIDDEN = Param("n_hidden", "int", 20, "hidden neurons between the inputs and the output neurons (0: inputs straight to outputs)", "[0, inf)")
@@ -236,8 +244,22 @@ class GymActorCritic(_MadeClass, ActorCriticNetwork):
         super().__init__(parts, game, modifiers, **keys)
 
 
+class GymQNetwork(_MadeClass, QNetwork):
+    """The spiking Q-learner (:class:`~spikesim.value_learning.QNetwork`)
+    made by :func:`q_class` for a wrapped environment. With a joint code
+    (``obs_nvec``) and unless given, ``n_inputs`` is ``prod(obs_nvec)``
+    times the game's ``inputs_per_value`` (the wrapper's own ``n_inputs``
+    is its code per part's)."""
+
+    def __init__(self, parts: Mapping[str, Any] | None = None, game: Any = None, modifiers: Iterable = (), **keys: Any) -> None:
+        known = {**dict(getattr(game, "params", None) or {}), **type(self).keys, **keys}
+        if known.get("obs_nvec") is not None and "n_inputs" not in type(self).keys and "n_inputs" not in keys:
+            keys["n_inputs"] = int(np.prod(known["obs_nvec"])) * int(known.get("inputs_per_value", 1))
+        super().__init__(parts, game, modifiers, **keys)
+
+
 #: Base classes of the made classes, by name (for pickling).
-_BASES = {cls.__name__: cls for cls in (GymNetwork, GymActorCritic)}
+_BASES = {cls.__name__: cls for cls in (GymNetwork, GymActorCritic, GymQNetwork)}
 
 #: Inputs of the Fourier basis of a Box observation at most (a larger space gets the wrapper's PopulationCode).
 MAX_FOURIER_INPUTS = 256
@@ -310,6 +332,82 @@ def actor_critic_class(game: GymWrapper, **keys: Any) -> type:
     return _subclass(f"GymActorCritic[{game.env_id}]", parts, values, GymActorCritic)
 
 
+#: Combinations of values a Tuple, MultiDiscrete or MultiBinary observation may have at most for the
+#: Q-learner's joint code (one input per combination); a larger one gets the actor-critic.
+MAX_JOINT_STATES = 4096
+
+
+def joint_sizes(space: spaces.Space) -> list[int] | None:
+    """The number of values of each part of a finite observation space whose
+    values start at 0, as the joint code (:class:`~spikesim.inputs.OneHot`
+    with ``obs_nvec``) takes them: ``[n]`` for Discrete(n), ``nvec`` for a
+    MultiDiscrete, ``[2] * n`` for MultiBinary(n), one ``n`` per element for a
+    Tuple of Discretes; None for another space, or one with more than
+    :data:`MAX_JOINT_STATES` combinations (but a Discrete: one input per value
+    either way).
+
+    >>> joint_sizes(spaces.Tuple((spaces.Discrete(32), spaces.Discrete(11), spaces.Discrete(2))))
+    [32, 11, 2]
+    >>> joint_sizes(spaces.Discrete(500)), joint_sizes(spaces.MultiBinary(13)), joint_sizes(spaces.Box(0, 1, (2,)))
+    ([500], None, None)
+    """
+    if isinstance(space, spaces.Discrete):
+        sizes, starts = [int(space.n)], [int(space.start)]
+        return sizes if starts == [0] else None
+    if isinstance(space, spaces.MultiDiscrete):
+        sizes, starts = np.ravel(space.nvec).astype(int).tolist(), np.ravel(space.start).tolist()
+    elif isinstance(space, spaces.MultiBinary):
+        sizes = [2] * int(np.prod(space.shape))
+        starts = [0] * len(sizes)
+    elif isinstance(space, spaces.Tuple) and space.spaces and all(isinstance(e, spaces.Discrete) for e in space.spaces):
+        sizes, starts = [int(e.n) for e in space.spaces], [int(e.start) for e in space.spaces]
+    else:
+        return None
+    return sizes if not any(starts) and int(np.prod(sizes)) <= MAX_JOINT_STATES else None
+
+
+def q_class(game: GymWrapper, **keys: Any) -> type:
+    """The default network class for a wrapped environment with a finite
+    observation space (:func:`joint_sizes`) and a Discrete action space:
+    :class:`GymQNetwork`, the spiking Q-learner of
+    :mod:`spikesim.experiments.discrete` (its parts,
+    :data:`~spikesim.experiments.discrete.DISCRETE_KEYS`, then the network
+    keys of the world's registered experiment in
+    :data:`~spikesim.experiments.discrete.BY_ENV`, then ``keys``), with
+    ``n_actions`` groups of ``outputs_per_group`` neurons (the game must be
+    made with :data:`~spikesim.experiments.discrete.PER_ACTION`, as
+    :func:`experiment_for` makes it). A Discrete observation is the wrapper's
+    OneHot code; another is coded jointly, ``inputs_per_value`` inputs per
+    combination of its parts' values (OneHot with ``obs_nvec``).
+
+    >>> game = GymWrapper("Blackjack-v1", outputs_per_group=10)
+    >>> net = q_class(game)(game=game, seed=0)
+    >>> net.n_inputs, net.n_outputs, net.inputs.nvec.tolist(), net.inputs.value((14, 10, 1))
+    (704, 20, [32, 11, 2], 329)
+    """
+    if not isinstance(game, GymWrapper):
+        raise ConfigError(f"q_class: expects a GymWrapper; got {game!r}")
+    sizes = joint_sizes(game.observation_space)
+    if sizes is None or not isinstance(game.action_space, spaces.Discrete):
+        raise ConfigError(f"q_class: expects a finite observation space (see joint_sizes) and a Discrete action "
+                          f"space; {game.env_id} has {game.observation_space} and {game.env.action_space} "
+                          "(use actor_critic_class)")  # fmt: skip
+    n_actions, per_group = int(game.params["n_actions"]), int(game.params["outputs_per_group"])
+    if per_group != PER_ACTION:
+        raise ConfigError(f"q_class: expects a game made with outputs_per_group={PER_ACTION}; got {per_group}")
+    derived = q_sizes(n_actions)
+    if not isinstance(game.observation_space, spaces.Discrete):
+        derived.update(n_states=int(np.prod(sizes)), obs_nvec=sizes)
+    tuned = {k: v for k, v in (BY_ENV[game.env_id].network.keys if game.env_id in BY_ENV else {}).items()
+             if k != "n_inputs"}  # the inputs come from the game (inputs_per_value)
+    parts = dict(DISCRETE_PARTS)
+    for family in ("inputs", "neurons", "weights", "synapses", "readout", "rewarder"):
+        if family in keys:
+            parts[family] = keys.pop(family)
+    values = {**DISCRETE_KEYS, **tuned, **derived, **keys}
+    return _subclass(f"GymQNetwork[{game.env_id}]", parts, values, GymQNetwork)
+
+
 def network_for(game: GymWrapper, **keys: Any) -> RLNetwork:
     """A default network playing ``game`` (see :func:`network_class`);
     ``keys`` over the defaults (``seed``, ``engine``, ``n_hidden``, parts
@@ -323,13 +421,18 @@ def experiment_for(
     env_id: str, episodes: int | None = None, eval_episodes: int | None = None, len_episode: int | None = None, *,
     trusted: bool = False, allow: Iterable[str] = (),
 ) -> Experiment:
-    """The experiment ``gym:ENV_ID``: for a Discrete action space, or a
-    one-dimensional Box read as :data:`ACTION_BINS` preferred values (the
-    wrapper's ``action_bins``), the default actor-critic
-    (:func:`actor_critic_class`) trained for at most
-    ``episodes`` (default 500) and stopped once solved by the classic count
-    when the environment declares a ``reward_threshold``, then
-    ``eval_episodes`` (default 20) greedy evaluation episodes; for other
+    """The experiment ``gym:ENV_ID``: for a finite observation space
+    (:func:`joint_sizes`) and a Discrete action space, the spiking Q-learner
+    (:func:`q_class`) trained for at most ``episodes`` (default: the
+    episodes of the world's experiment in
+    :data:`~spikesim.experiments.discrete.BY_ENV`, else 2000) and stopped
+    once solved by the classic count when the environment declares a
+    ``reward_threshold``, then ``eval_episodes`` greedy evaluation episodes
+    (default: the experiment's, else 100); for another Discrete action
+    space, or a one-dimensional Box read as :data:`ACTION_BINS` preferred
+    values (the wrapper's ``action_bins``), the default actor-critic
+    (:func:`actor_critic_class`), the same way for at most 500 episodes,
+    then 20 greedy ones; for other
     action spaces, the feed-forward network (:func:`network_class`) for
     ``episodes`` (default 5) and ``eval_episodes`` (default 2). Episodes last
     at most ``len_episode`` steps (default: the environment's limit, at most
@@ -352,18 +455,25 @@ def experiment_for(
         space = probe.env.action_space
         binned = isinstance(space, spaces.Box) and int(np.prod(space.shape)) == 1
         discrete = isinstance(space, spaces.Discrete) or binned
-        game_params = {"env": env_id, **({"outputs_per_group": ACTOR_PER_ACTION} if discrete else {}),
-                       **({"action_bins": ACTION_BINS} if binned else {}),
+        tabular = isinstance(space, spaces.Discrete) and joint_sizes(probe.observation_space) is not None
+        per_group = {"outputs_per_group": PER_ACTION if tabular else ACTOR_PER_ACTION} if discrete else {}
+        game_params = {"env": env_id, **per_group, **({"action_bins": ACTION_BINS} if binned else {}),
                        **(TUNED.get(env_id, {}).get("game", {}) if discrete else {})}  # fmt: skip
         game = GymWrapper(env_id, **{k: v for k, v in game_params.items() if k != "env"}) if discrete else probe
-        network = actor_critic_class(game) if discrete else network_class(game)
+        network = q_class(game) if tabular else actor_critic_class(game) if discrete else network_class(game)
     finally:
         probe.close()
         if discrete:
             game.close()
     if len_episode is None:
         len_episode = min(limit or 500, 500)
-    if discrete:
+    if tabular:
+        what = "a spiking Q-learner (escape-noise neurons, MSTDPET modulated by the Q-learning TD error)"
+        known = BY_ENV.get(env_id)
+        default_episodes, default_eval = (known.episodes, known.eval_episodes) if known else (2000, 100)
+        schedule = {"episodes": default_episodes if episodes is None else episodes,
+                    "eval_episodes": default_eval if eval_episodes is None else eval_episodes}
+    elif discrete:
         what = "a spiking actor-critic (escape-noise neurons, MSTDPET modulated by the TD error)"
         schedule = {"episodes": 500 if episodes is None else episodes, "eval_episodes": 20 if eval_episodes is None else eval_episodes}
     else:
@@ -385,6 +495,7 @@ def experiment_for(
 
 
 __all__ = [
-    "ACTION_BINS", "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "TUNED", "GymActorCritic", "GymNetwork", "actor_critic_class", "experiment_for",
-    "feed_forward_mask", "fourier_order", "network_class", "network_for",
+    "ACTION_BINS", "ACTOR_CRITIC_KEYS", "DEFAULT_KEYS", "MAX_JOINT_STATES", "TUNED", "GymActorCritic", "GymNetwork",
+    "GymQNetwork", "actor_critic_class", "experiment_for", "feed_forward_mask", "fourier_order", "joint_sizes",
+    "network_class", "network_for", "q_class",
 ]  # fmt: skip

@@ -17,7 +17,7 @@ from engines import compare_networks
 from spikesim import ConfigError, Network, experiments
 from spikesim.experiments import gym as gym_experiments
 from spikesim.experiments.control import input_mask
-from spikesim.experiments.gym import GymActorCritic, GymNetwork, actor_critic_class, experiment_for, feed_forward_mask, network_for
+from spikesim.experiments.gym import GymActorCritic, GymNetwork, GymQNetwork, actor_critic_class, experiment_for, feed_forward_mask, network_for
 from spikesim.games import GymWrapper, MultiOneHot
 from spikesim.games import gym_wrapper as wrapper_module
 from spikesim.inputs import FourierFeatures, OneHot, PopulationCode, RateMap
@@ -473,11 +473,11 @@ def test_the_default_network_plays_blackjack_with_valid_actions_and_saves(tmp_pa
     np.testing.assert_array_equal(loaded.inputs.rates((20, 3, 0)), net.inputs.rates((20, 3, 0)))
 
 
-def test_the_blackjack_experiment_is_the_actor_critic_and_runs():
+def test_the_blackjack_experiment_is_the_q_learner_on_joint_states_and_runs():
     experiment = experiment_for("Blackjack-v1")
-    assert issubclass(experiment.network, GymActorCritic) and experiment.network.parts["inputs"] is wrapper_module.CompositeCode
+    assert issubclass(experiment.network, GymQNetwork) and experiment.network.parts["inputs"] is OneHot
     network, game = experiment.build(seed=0)
-    assert network.n_inputs == 45 and network.config["on_rate"] == 0.2  # the actor-critic's on_rate, as for OneHot
+    assert network.n_inputs == 32 * 11 * 2 and network.config["on_rate"] == 0.5  # one input per (sum, card, ace)
     outcome = experiment.run(seed=0, episodes=2, eval_episodes=2, progress=False)
     assert len(outcome.results.phase("train")) == 2 and len(outcome.results.phase("eval")) == 2
     assert -1.0 <= outcome.metric <= 1.0

@@ -204,7 +204,7 @@ def test_learns_frozenlake_on_three_seeds():
     for seed in range(3):
         game = GymWrapper("FrozenLake-v1", make_kwargs={"is_slippery": False}, outputs_per_group=10)
         net = FrozenLakeQ(game=game, seed=seed, learning_rate=0.2, v_scale=10.0)
-        assert exact_return(game, greedy_policy(net, 16), 100) == 0.0
+        assert exact_return(game, greedy_policy(net), 100) == 0.0
         results = train(net, game, episodes=300, eval_episodes=3, progress=False)
         assert [r["total_reward"] for r in results.phase("eval")] == [1.0, 1.0, 1.0], seed
-        assert exact_return(game, greedy_policy(net, 16), 100) == 1.0
+        assert exact_return(game, greedy_policy(net), 100) == 1.0

@@ -84,31 +84,68 @@ class OneHot(RateInputs):
     of group ``v`` (inputs ``v g`` to ``(v + 1) g - 1``) spike with
     probability ``on_rate`` per step, all others with ``off_rate``.
 
+    A joint code (``obs_nvec = (n_0, ..., n_{m-1})``): the observation is
+    ``m`` integers ``x_d`` in ``range(n_d)`` (a Tuple of Discrete spaces, a
+    MultiDiscrete vector), and its value is the combination's index in
+    row-major order (:func:`numpy.ravel_multi_index`),
+
+    ``v = sum_d x_d prod_{e > d} n_e``,  ``n_states = prod_d n_d``:
+
+    one group per combination, a table over the joint space, where a code of
+    each part (:class:`~spikesim.games.CompositeCode`, ``sum_d n_d`` groups)
+    lets a downstream value only add up the parts' contributions.
+
     Examples
     --------
     >>> inputs = OneHot(n_inputs=6, n_states=3, on_rate=0.5)
     >>> inputs.rates(1).tolist()
     [0.0, 0.0, 0.5, 0.5, 0.0, 0.0]
+
+    Blackjack's (player sum, dealer card, usable ace), jointly:
+
+    >>> inputs = OneHot(n_inputs=704, n_states=704, obs_nvec=[32, 11, 2])
+    >>> inputs.value((14, 10, 1)), np.flatnonzero(inputs.rates((14, 10, 1))).tolist()  # (14 * 11 + 10) * 2 + 1
+    (329, [329])
     """
 
     PARAMS = (
         Param("n_states", "int", REQUIRED, "number of discrete observation values (0 .. n_states - 1)", "[1, inf)"),
         Param("on_rate", "float", 0.5, "spike probability per step of the inputs of the observed value", "[0, 1]"),
         Param("off_rate", "float", 0.0, "spike probability per step of the other inputs", "[0, 1]"),
-    )
+        Param("obs_nvec", "array", None,
+              "joint code: the number of values of each part of a tuple observation, whose row-major index is the "
+              "value (n_states = their product; None: the observation is the value)", "[1, inf)"),
+    )  # fmt: skip
 
     def check(self) -> None:
         if self.n_inputs % self.n_states:
             raise self.error("n_states", f"a divisor of n_inputs ({self.n_inputs})", self.n_states)
+        self.nvec = None
+        if self.obs_nvec is not None:
+            nvec = np.ravel(self.obs_nvec)
+            if nvec.size == 0 or not all(float(n).is_integer() for n in nvec):
+                raise self.error("obs_nvec", "positive integers (or None)", repr(self.obs_nvec))
+            self.nvec = nvec.astype(np.int64)
+            product = int(np.prod(self.nvec))
+            if product != self.n_states:
+                raise self.error("n_states", f"the product of obs_nvec {self.nvec.tolist()} ({product})", self.n_states)
 
     def value(self, state: Any) -> int:
-        """The observed value, or a ConfigError when it is not in range(n_states)."""
-        values = np.ravel(state)
-        if values.size == 1 and np.issubdtype(np.asarray(values).dtype, np.number):
-            v = values[0]
-            if float(v).is_integer() and 0 <= v < self.n_states:
-                return int(v)
-        raise ConfigError(f"OneHot: expects an observation in range({self.n_states}); got {state!r}")
+        """The observed value (with ``obs_nvec``, the joint index), or a
+        ConfigError when the observation is not one the code expects."""
+        try:
+            x = np.ravel(np.asarray(state))
+        except (TypeError, ValueError):  # ragged
+            x = np.zeros(0)
+        whole = np.issubdtype(x.dtype, np.number) and bool(np.isfinite(x).all() and (x == np.floor(x)).all())
+        if self.nvec is None:
+            if x.size == 1 and whole and 0 <= x[0] < self.n_states:
+                return int(x[0])
+            raise ConfigError(f"OneHot: expects an observation in range({self.n_states}); got {state!r}")
+        if not whole or x.size != self.nvec.size or (x < 0).any() or (x >= self.nvec).any():
+            raise ConfigError(f"OneHot: expects an observation of {self.nvec.size} integers, each x_d in "
+                              f"range(obs_nvec[d]), obs_nvec {self.nvec.tolist()}; got {state!r}")  # fmt: skip
+        return int(np.ravel_multi_index(tuple(x.astype(np.int64)), tuple(self.nvec)))
 
     def rates(self, state: Any) -> np.ndarray:
         g = self.n_inputs // self.n_states
