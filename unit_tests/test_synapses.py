@@ -864,3 +864,33 @@ def test_the_weight_pass_equals_its_definition_over_runs_of_rows(storage):
             expected_w = np.minimum(np.maximum(w + scale * expected_x, low), high)
             update_weights(graph, w, x, scale, d1, d2)
             assert np.array_equal(w, expected_w) and np.array_equal(x, expected_x * d2)
+
+
+def test_mstdpet_kernel_equals_its_reference_bit_for_bit_on_w1s_layout():
+    """W1's layout: input rows of two bound classes in random order (runs of
+    rows for update_weights), one-synapse hidden rows, an empty output row;
+    a reward of +-1 at every step, so every step passes over all synapses.
+    The compiled step and the NumPy reference must give the same weights
+    and eligibility traces bit for bit at every step."""
+    rng = np.random.default_rng(11)
+    n_in, n_hidden = 12, 10
+    sources = np.concatenate([np.repeat(np.arange(n_in), n_hidden), np.arange(n_in, n_in + n_hidden)])
+    targets = np.concatenate([np.tile(np.arange(n_hidden), n_in), np.full(n_hidden, n_hidden)])
+    inhibitory = (rng.random(n_in) < 0.5)[sources[: n_in * n_hidden]]
+    lo = np.concatenate([np.where(inhibitory, -5.0, 0.0), np.zeros(n_hidden)])
+    hi = np.concatenate([np.where(inhibitory, -0.0, 5.0), np.full(n_hidden, 5.0)])
+    graph, w0, _ = build_graph(sources, targets, rng.uniform(lo, hi), lo, hi, n_in + n_hidden + 1, n_hidden + 1)
+    assert (graph.row_bound[:n_in] >= 0).all() and len(set(graph.row_bound[:n_in])) == 2
+    rules = [MSTDPET(learning_rate=2.0, tau_z=5.0), MSTDPET(learning_rate=2.0, tau_z=5.0)]
+    for rule in rules:
+        rule.attach(graph, n_inputs=n_in)
+        rule.reset()
+    ws = [w0.copy(), w0.copy()]
+    for t in range(200):
+        spikes = rng.random(n_in + n_hidden + 1) < 0.3
+        fired = np.flatnonzero(spikes)
+        r = 1.0 if t // 50 % 2 == 0 else -1.0
+        MSTDPET.kernel(rules[0].kernel_params(), rules[0].state, graph, ws[0], spikes, fired, fired.size, n_in, r)
+        MSTDPET.reference(rules[1].kernel_params(), rules[1].state, graph, ws[1], spikes, fired, fired.size, n_in, r)
+        assert np.array_equal(ws[0], ws[1]) and np.array_equal(rules[0].state.z, rules[1].state.z), f"step {t}"
+    assert ((ws[0] == graph.lo) | (ws[0] == graph.hi)).any() and not np.array_equal(ws[0], w0)

@@ -57,9 +57,12 @@ def update_weights(graph, w, x, scale, decay_before, decay_after):
     clip(w + scale * x, lo, hi)``, then ``x <- decay_after * x`` (``x`` a
     per-synapse trace; a decay of 1 changes nothing). Run by run of
     consecutive rows whose synapses share their bounds (an empty row joins
-    any run), so that one loop the compiler vectorises (on slices: an index
-    that could be negative would stop it) spans as many synapses as it can;
-    a row whose synapses differ in bounds reads each synapse's."""
+    any run), so that one loop the compiler vectorises spans as many
+    synapses as it can; a row whose synapses differ in bounds reads each
+    synapse's. The loops index ``x`` and ``w`` with an unsigned synapse
+    index: Numba then drops the wrap-around test of negative indices, as it
+    does for slices, without building two array views per run (W1's 32 runs:
+    a quarter of the pass)."""
     indptr, row_bound = graph.indptr, graph.row_bound
     bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
     n_pre = indptr.size - 1
@@ -70,19 +73,18 @@ def update_weights(graph, w, x, scale, decay_before, decay_after):
         if b >= 0:
             while j < n_pre and (row_bound[j] == b or indptr[j] == indptr[j + 1]):
                 j += 1
-        xs, ws = x[start : indptr[j]], w[start : indptr[j]]
+        synapses = range(nb.uint64(start), nb.uint64(indptr[j]))
         if b >= 0:
             low, high = bound_lo[b], bound_hi[b]
-            for q in range(xs.size):
-                value = xs[q] * decay_before
-                ws[q] = min(max(ws[q] + scale * value, low), high)
-                xs[q] = value * decay_after
+            for k in synapses:
+                value = x[k] * decay_before
+                w[k] = min(max(w[k] + scale * value, low), high)
+                x[k] = value * decay_after
         else:
-            ids = bound_id[start : indptr[j]]
-            for q in range(xs.size):
-                value = xs[q] * decay_before
-                ws[q] = bounded(ws[q] + scale * value, bound_lo[ids[q]], bound_hi[ids[q]])
-                xs[q] = value * decay_after
+            for k in synapses:
+                value = x[k] * decay_before
+                w[k] = bounded(w[k] + scale * value, bound_lo[bound_id[k]], bound_hi[bound_id[k]])
+                x[k] = value * decay_after
 
 
 @nb.njit
