@@ -19,9 +19,9 @@ same network without the teacher, and ``"optimistic"``, the same without
 the teacher but with optimistic initial values (``v_bias = 0.2``), which
 make it explore, the best learner without a teacher we found.
 
-Measured (``spikesim replicate maze-teacher --runs 5 --workers 1``, seeds
-0-4): solved after 28-29 episodes with the teacher (greedy path 28 steps,
-0.6 s of training); not within 600 without it; 131-171 (median 166) with
+Measured (``spikesim replicate maze-teacher --runs 10``, seeds 0-9):
+solved after 28-29 episodes with the teacher (greedy path 28 steps, about
+1 s of training); not within 600 without it; 131-172 (median 167) with
 optimistic values and no teacher.
 """
 from __future__ import annotations
