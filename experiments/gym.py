@@ -38,7 +38,9 @@ from gymnasium import spaces
 
 from spikesim import names
 from spikesim.actor_critic import ActorCriticNetwork
-from spikesim.experiments.control import ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, input_mask
+from spikesim.experiments.control import (
+    ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, PENDULUM_KEYS, input_mask,
+)
 from spikesim.experiments.discrete import BY_ENV, DISCRETE_KEYS, DISCRETE_PARTS, PER_ACTION, q_sizes
 from spikesim.experiments.registry import Experiment, mean_total_reward
 from spikesim.games import GymWrapper
@@ -273,9 +275,12 @@ ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 #: (over the defaults) and the wrapper's parameters. Acrobot-v1's observation holds both angles as (cos, sin)
 #: pairs and velocity bounds far wider than episodes visit, and a new action at every step rarely reaches
 #: the goal: it gets acrobot-ac's network (:data:`~spikesim.experiments.control.ACROBOT_KEYS`) and holds
-#: each action for :data:`~spikesim.experiments.control.ACROBOT_HOLD` steps.
+#: each action for :data:`~spikesim.experiments.control.ACROBOT_HOLD` steps. Pendulum-v1 gets pendulum-ac's
+#: critic read from its drive (:data:`~spikesim.experiments.control.PENDULUM_KEYS`): greedy -525.6 and -601.0
+#: on seeds 0 and 1, against -1438 and -1430 with the spike-count critic.
 TUNED: dict[str, dict[str, dict[str, Any]]] = {
     "Acrobot-v1": {"keys": ACROBOT_KEYS, "game": {"action_repeat": ACROBOT_HOLD}},
+    "Pendulum-v1": {"keys": PENDULUM_KEYS},
 }
 
 
