@@ -1,6 +1,7 @@
 """The benchmark suite: spikesim on W1 to W5, side by side with Brian2.
 
-    python bench/run.py W1|W2|W3|W4|W5|W5s|compile|all [--n N ...] [--vs brian2] [--repeats R] [--table FILE]
+    python bench/run.py W1|W2|W3|W4|W5|W5s|compile|all [--n N ...] [--threads T ...] [--vs brian2] [--repeats R]
+                        [--table FILE]
 
 Every measurement runs in a process of its own (so peak memory and compile
 time are that workload's alone) and prints one JSON line. For each
@@ -60,11 +61,11 @@ def emit(record: dict, results: list[dict]) -> None:
     print(json.dumps(record), flush=True)
 
 
-def spikesim_args(workload: str, n: int, args: argparse.Namespace) -> list[str]:
+def spikesim_args(workload: str, n: int, args: argparse.Namespace, threads: int = 1) -> list[str]:
     if workload == "W1":
         return ["--ticks", str(args.ticks), "--repeats", str(args.repeats)]
     if workload == "W2":
-        return ["--n", str(n), "--repeats", str(args.repeats)]
+        return ["--n", str(n), "--repeats", str(args.repeats), "--threads", str(threads)]
     if workload == "W4":
         return ["--w4-duration", str(args.w4_duration), "--repeats", str(args.repeats), "--save-graph", str(args.w4_graph)]
     if workload in ("W5", "W5s"):
@@ -108,19 +109,23 @@ def w5_check(ours: dict, peers: list[dict]) -> dict:
             "tolerance": W5_RATE_TOLERANCE, "ok": bool(ok)}  # fmt: skip
 
 
-def measure_spikesim(workload: str, n: int, args: argparse.Namespace, results: list[dict]) -> dict:
+def measure_spikesim(workload: str, n: int, args: argparse.Namespace, results: list[dict], threads: int = 1) -> dict:
     script = [sys.executable, str(BENCH / "workloads.py")]
     with tempfile.TemporaryDirectory() as cache:
         env = {"SPIKESIM_CACHE_DIR": cache}
-        cold = run_json(script + [workload, "--first-tick"], env)
-        warm = run_json(script + [workload, "--first-tick"], env)
-        record = run_json(script + [workload] + spikesim_args(workload, n, args), env)
+        first = script + [workload, "--first-tick"] + (["--threads", str(threads)] if threads > 1 else [])
+        cold = run_json(first, env)
+        warm = run_json(first, env)
+        record = run_json(script + [workload] + spikesim_args(workload, n, args, threads), env)
     record.update(compile_s=cold["compile_s"], start_s=warm["start_s"], cache="fresh, then warm")
     emit(record, results)
     return record
 
 
-def measure_brian2(workload: str, n: int, args: argparse.Namespace, results: list[dict], ours: dict) -> None:
+def measure_brian2(workload: str, n: int, args: argparse.Namespace, results: list[dict], ours: dict,
+                   threaded: list[dict] = ()) -> None:  # fmt: skip
+    """Brian2's modes on the workload, with their ratios to spikesim's ``ours`` (and to the ``threaded``
+    runs of W2, given in those runs' rows of the table)."""
     from peers.brian2_env import brian2_python
 
     python = str(brian2_python())
@@ -133,6 +138,10 @@ def measure_brian2(workload: str, n: int, args: argparse.Namespace, results: lis
         emit({"sim": "ratio", "workload": workload, "n": record["n"], "vs": f"brian2 {mode}",
               "run_s_ratio": record["run_s"] / ours["run_s"],
               "run_cpu_s_ratio": record["run_cpu_s"] / ours["run_cpu_s"]}, results)  # fmt: skip
+        for other in threaded:
+            emit({"sim": "ratio", "workload": workload, "n": record["n"], "vs": f"brian2 {mode}",
+                  "of": f"{other['sim']} {other['mode']}", "run_s_ratio": record["run_s"] / other["run_s"],
+                  "run_cpu_s_ratio": record["run_cpu_s"] / other["run_cpu_s"]}, results)  # fmt: skip
     if workload == "W4":
         emit(w4_check(ours, peers), results)
     if workload in ("W5", "W5s"):
@@ -143,7 +152,10 @@ def table(results: list[dict]) -> str:
     """The results as Markdown: one row per simulator, mode and workload size."""
     rows = ["| workload | n | simulator | run s | ms/tick | events/s | compile s | start s | peak MB | spikes "
             "| Brian2 / spikesim: wall (cpu) |", "| --- " * 11 + "|"]  # fmt: skip
-    ratios = {(r["workload"], r["n"], r["vs"]): r for r in results if r["sim"] == "ratio"}
+    ratios = {(r["workload"], r["n"], r["vs"]): r for r in results if r["sim"] == "ratio" and "of" not in r}
+    # a threaded spikesim run's row carries Brian2 C++ standalone's ratio to it
+    threaded = {(r["workload"], r["n"], r["of"]): r for r in results
+                if r["sim"] == "ratio" and r.get("of") and r["vs"] == "brian2 cpp_standalone"}  # fmt: skip
 
     def cell(value: float | None, digits: int = 3) -> str:
         return "-" if value is None else f"{value:.{digits}g}"
@@ -152,7 +164,7 @@ def table(results: list[dict]) -> str:
         if r["sim"] in ("ratio", "check") or r["workload"] == "compile":
             continue
         sim = f"{r['sim']} {r['mode']}"
-        ratio = ratios.get((r["workload"], r["n"], f"{r['sim']} {r['mode']}"))
+        ratio = ratios.get((r["workload"], r["n"], sim)) or threaded.get((r["workload"], r["n"], sim))
         per_second = r["workload"] in ("W4", "W5", "W5s")
         run = r.get("s_per_simulated_s") if per_second else r.get("hour_s", r.get("projected_hour_s")) if r["workload"] == "W3" else r["run_s"]
         label = " (per simulated s)" if per_second else " (hour)" if r["workload"] == "W3" else ""
@@ -184,6 +196,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="+", choices=("W1", "W2", "W3", "W4", "W5", "W5s", "compile", "all"))
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000, 100_000], help="W2: network sizes")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1],
+                        help="W2: spikesim's thread counts (the network's threads key), each measured in turn; "
+                        "Brian2's rows give their ratios to the first, the row of each further count Brian2 C++ "
+                        "standalone's ratio to it")
     parser.add_argument("--vs", choices=("brian2",), help="also run Brian2 on each workload")
     parser.add_argument("--repeats", type=int, default=3, help="W1, W2: repeats (the median is reported)")
     parser.add_argument("--ticks", type=int, default=100, help="W1: ticks timed per repeat")
@@ -192,6 +208,8 @@ def main() -> None:
     parser.add_argument("--w5-duration", type=float, default=1.0, help="W5, W5s: simulated seconds (a multiple of 0.1)")
     parser.add_argument("--table", type=Path, help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
+    if min(args.threads) < 1:
+        parser.error(f"--threads expects counts >= 1; got {args.threads}")
     sys.path.insert(0, str(BENCH))
     workloads = ["W1", "W2", "W3", "W4", "W5s", "W5", "compile"] if "all" in args.workloads else args.workloads
     graph_dir = tempfile.TemporaryDirectory()  # W4, W5: the graph spikesim drew, for the peers
@@ -204,9 +222,11 @@ def main() -> None:
             emit(run_json([sys.executable, str(BENCH / "workloads.py"), "compile"]), results)
             continue
         for n in args.n if workload == "W2" else [None]:
-            ours = measure_spikesim(workload, n, args, results)
+            counts = args.threads if workload == "W2" else [1]
+            ours = measure_spikesim(workload, n, args, results, counts[0])
+            threaded = [measure_spikesim(workload, n, args, results, t) for t in counts[1:]]
             if args.vs == "brian2":
-                measure_brian2(workload, ours["n"], args, results, ours)
+                measure_brian2(workload, ours["n"], args, results, ours, threaded)
     if args.table:
         command = "python bench/run.py " + " ".join(sys.argv[1:])
         from spikesim import files

@@ -1,7 +1,7 @@
 """spikesim on the benchmark workloads W1 to W5 (docs/benchmarks.md).
 
     python bench/workloads.py W1 [--ticks 100] [--repeats 3]
-    python bench/workloads.py W2 --n 100000 [--repeats 3]
+    python bench/workloads.py W2 --n 100000 [--repeats 3] [--threads 2]
     python bench/workloads.py W3 [--duration 3600] [--pass]
     python bench/workloads.py W4 [--w4-duration 5] [--repeats 3] [--save-graph FILE]
     python bench/workloads.py W5|W5s [--w5-duration 1] [--repeats 1] [--save-graph FILE]
@@ -115,22 +115,25 @@ class W2(RLNetwork):
     }  # fmt: skip
 
 
-def w2_network(n: int, engine: str, seed: int = 0) -> W2:
+def w2_network(n: int, engine: str, seed: int = 0, threads: int = 1) -> W2:
     polarities = np.ones(n)
     polarities[int(0.8 * n) :] = -1.0
-    return W2(seed=seed, engine=engine, n_neurons=n, polarities=polarities)
+    return W2(seed=seed, engine=engine, n_neurons=n, polarities=polarities, threads=threads)
 
 
-def run_w2(n: int, repeats: int, engine: str) -> dict:
+def run_w2(n: int, repeats: int, engine: str, threads: int = 1) -> dict:
+    """W2 at ``n`` neurons, ``repeats`` networks (seeds 0, 1, ...) of one
+    simulated second each, on ``threads`` of Numba's threads (the network's
+    ``threads`` key: the same spikes for any number)."""
     start = time.perf_counter()
-    small = w2_network(200, engine)
+    small = w2_network(200, engine, threads=threads)
     small.tick(NO_INPUT)  # compile on a small network of the same parts
     compile_s = time.perf_counter() - start
     times, cpu, spikes = [], [], []
     build = []
     for r in range(repeats):
         start = time.perf_counter()
-        net = w2_network(n, engine, seed=r)
+        net = w2_network(n, engine, seed=r, threads=threads)
         build.append(time.perf_counter() - start)
         start, start_cpu = time.perf_counter(), time.process_time()
         net.tick(NO_INPUT)
@@ -140,7 +143,9 @@ def run_w2(n: int, repeats: int, engine: str) -> dict:
         del net
     run_s = statistics.median(times)
     median_spikes = int(statistics.median(spikes))
-    return {"workload": "W2", "n": n, "run_s": run_s, "run_s_runs": times, "run_cpu_s": statistics.median(cpu),
+    mode = {"mode": f"{engine} {threads} threads"} if threads > 1 else {}
+    return {"workload": "W2", "n": n, **mode, "threads": threads, "run_s": run_s, "run_s_runs": times,
+            "run_cpu_s": statistics.median(cpu),
             "build_s": statistics.median(build),
             "events_per_s": median_spikes * 100 / run_s, "rate_hz": median_spikes / n, "compile_s": compile_s,
             "spikes": median_spikes}  # fmt: skip
@@ -388,10 +393,11 @@ def run_w5(workload: str, duration: float, repeats: int, engine: str, save_graph
             **w5_activity(counts, simulated, net.w[ee] if workload == "W5" else None)}  # fmt: skip
 
 
-def run_first_tick(workload: str, engine: str) -> dict:
+def run_first_tick(workload: str, engine: str, threads: int = 1) -> dict:
     """Import, build the workload's network and run its first tick: what a
-    new process pays before simulating (``start_s`` from process start)."""
-    net = {"W1": lambda: W1(seed=0, engine=engine), "W2": lambda: w2_network(1000, engine),
+    new process pays before simulating (``start_s`` from process start);
+    W2 on ``threads`` threads."""
+    net = {"W1": lambda: W1(seed=0, engine=engine), "W2": lambda: w2_network(1000, engine, threads=threads),
            "W3": lambda: W3(seed=0, engine=engine), "W4": lambda: w4_network(engine),
            "W5": lambda: w5_network("W5", engine), "W5s": lambda: w5_network("W5s", engine)}[workload]()  # fmt: skip
     state = PATTERNS[0] if workload == "W1" else NO_INPUT
@@ -428,18 +434,22 @@ def main() -> None:
     parser.add_argument("--save-graph", help="W4/W5: write the synapses (sources, targets) to this .npz for the peers")
     parser.add_argument("--pass", dest="lazy", action="store_false",
                         help="W3: DASTDP's pass over all synapses at every update instead of its lazy updates")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="W2: the network's threads (at most NUMBA_NUM_THREADS; 1: serial)")
     parser.add_argument("--engine", choices=("numba", "numpy"), default="numba")
     parser.add_argument("--first-tick", action="store_true", help="only build the network and run one tick")
     parser.add_argument("--networks", type=int, default=1000, help="compile: networks built in one process")
     args = parser.parse_args()
+    if args.threads != 1 and args.workload != "W2":
+        parser.error(f"--threads is for W2 only; got --threads {args.threads} with {args.workload}")
     if args.workload == "compile":
         result = run_compile(args.networks, args.engine)
     elif args.first_tick:
-        result = run_first_tick(args.workload, args.engine)
+        result = run_first_tick(args.workload, args.engine, args.threads)
     elif args.workload == "W1":
         result = run_w1(args.ticks, args.repeats, args.engine)
     elif args.workload == "W2":
-        result = run_w2(args.n, args.repeats, args.engine)
+        result = run_w2(args.n, args.repeats, args.engine, args.threads)
     elif args.workload == "W4":
         result = run_w4(args.w4_duration, args.repeats, args.engine, args.save_graph)
     elif args.workload in ("W5", "W5s"):

@@ -56,6 +56,14 @@ indices, ascending, ``n_pre_fired`` of them) replace ``spikes`` and
 ``fired`` on the presynaptic side. The machinery is compiled in only when
 some delay exceeds one step.
 
+Parallel kernels. A part may also give ``parallel_kernel`` (and a rule
+``parallel_arrival_kernel``): the same step, with the same signature, on
+Numba's threads, giving the same results bit for bit. A network with
+``threads >= 2`` compiles its tick with them (see
+:class:`~spikesim.network.Network`); a class that overrides ``kernel``
+without its own ``parallel_kernel`` runs serially. The tick itself
+(propagation, finding the spikes, the log) stays serial.
+
 Neurons with two input channels (``Neurons.input_channels == 2``, e.g.
 conductance-based ones) get ``current`` of ``2 * n_neurons`` entries: a
 delivered ``value_j * w_ji`` of positive sign adds to ``current[i]``

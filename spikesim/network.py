@@ -29,6 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
+import numba as nb
 import numpy as np
 
 from spikesim import engine, files, names
@@ -99,6 +100,25 @@ class Network:
         ``parts["modifiers"]``).
     **keys
         Parameter values, over the class's ``keys``.
+
+    Threads. With ``threads=n`` (n >= 2) the numba engine runs the parts
+    that have a parallel kernel (``LIF``'s update and background input,
+    ``STDP``'s updates at pre- and postsynaptic spikes) on ``n`` of Numba's
+    threads; the rest of the step stays serial. The random numbers are drawn
+    serially from the network's one generator and no two threads write the
+    same value, so the spikes and weights are the same, bit for bit, for
+    any ``n`` (1 included). ``n`` is at most Numba's pool,
+    ``NUMBA_NUM_THREADS`` (the number of cores unless set before Numba is
+    imported). The default, 1, runs the serial kernels. The first tick of
+    a threaded network compiles the parallel kernels (about twice the
+    serial compile time, once per process with a warm cache). Threads gain
+    only in large networks (each step starts its parallel loops anew: W2 of
+    1,000 neurons takes 3-20 times longer on 2 threads than on 1) and with
+    cores to spare: OpenMP's threads spin while they wait for each
+    other, so on cores busy with other jobs a tick can take many times
+    longer than on 1 thread; ``OMP_WAIT_POLICY=passive`` (set before the
+    first threaded tick) makes them sleep instead (``bench/README.md``, W2).
+    The numpy engine ignores ``threads``.
     """
 
     parts: dict[str, Any] = {}
@@ -110,6 +130,12 @@ class Network:
         PROCESSING_TIME,
         Param("seed", "int", None, "seed of the network's random generator (None: a fresh one, < 2**32)", "[0, inf)"),
         Param("engine", "str", "numba", "numba (compiled) or numpy (reference)", choices=("numba", "numpy")),
+        Param(
+            "threads", "int", 1,
+            "threads of the numba engine (at most NUMBA_NUM_THREADS): 1 serial; more split the parts that have a "
+            "parallel kernel over Numba's threads, with the same results for any number",
+            "[1, inf)",
+        ),
     )
     #: Families a network of this class must have.
     REQUIRED_PARTS = ("inputs", "neurons", "weights", "synapses", "readout")
@@ -169,6 +195,11 @@ class Network:
         need = n_total * (steps + BYTES_PER_NEURON) + 8 * steps
         check_memory(name, f"{n_total:,} neurons logged over {steps:,} steps (n_inputs, n_neurons, processing_time)",
                      need)  # fmt: skip
+        if self.config["threads"] > nb.config.NUMBA_NUM_THREADS:
+            raise ConfigError(
+                f"{name}: key 'threads' expects at most {nb.config.NUMBA_NUM_THREADS}, Numba's threads in this process "
+                f"(NUMBA_NUM_THREADS, set before Numba is imported); got {self.config['threads']}"
+            )
         if self.config["seed"] is None:
             self.config["seed"] = fresh_seed()
         self.rng = np.random.default_rng(self.config["seed"])
@@ -296,6 +327,10 @@ class Network:
         return self.config["engine"]
 
     @property
+    def threads(self) -> int:
+        return self.config["threads"]
+
+    @property
     def matrix(self) -> np.ndarray:
         """The signed weight matrix (n_inputs + n_neurons, n_neurons): a view
         of the weights with dense storage, a copy (absent synapses 0) with
@@ -378,6 +413,8 @@ class Network:
         delayed = () if self.delays is None else (self.delays,)
         if self.engine == "numba":
             run = self._compiled(reward_kernel).run_tick
+            if self.threads > 1:
+                run = partial(_on_threads, run, self.threads)
             args = [x for part in parts for x in (part.kernel_params(), part.state)]
         else:
             references = [self.inputs.reference, self.neurons.reference,
@@ -399,11 +436,13 @@ class Network:
         """The compiled tick and reward for this network's kernels."""
         if reward_kernel is None:
             reward_kernel = self.step_reward()[0]
+        parallel = self.threads > 1
+        synapse_step = "kernel" if self.delays is None else "arrival_kernel"
         return engine.compiled(
             {
-                "input_step": self.inputs.kernel,
-                "neuron_step": self.neurons.kernel,
-                "synapse_step": self.synapses.kernel if self.delays is None else self.synapses.arrival_kernel,
+                "input_step": _kernel(self.inputs, "kernel", parallel),
+                "neuron_step": _kernel(self.neurons, "kernel", parallel),
+                "synapse_step": _kernel(self.synapses, synapse_step, parallel),
                 "reward_step": reward_kernel,
                 "synapse_reward": self.synapses.reward_kernel,
             },
@@ -585,6 +624,27 @@ class Network:
 
 
 Network.__signature__ = _signature(Network)
+
+
+def _kernel(part: Any, name: str, parallel: bool) -> Any:
+    """The part's kernel ``name`` (``kernel`` or ``arrival_kernel``), or with
+    ``parallel`` its ``parallel_<name>`` (the same step on Numba's threads)
+    when the class that defines the kernel defines one too (a subclass that
+    overrides the kernel alone runs serially)."""
+    owner = next((cls for cls in type(part).__mro__ if name in vars(cls)), None)
+    if parallel and owner is not None and f"parallel_{name}" in vars(owner):
+        return getattr(part, f"parallel_{name}")
+    return getattr(part, name)
+
+
+def _on_threads(run: Callable, threads: int, *args: Any) -> None:
+    """``run(*args)`` with Numba's parallel loops on ``threads`` threads."""
+    before = nb.get_num_threads()
+    nb.set_num_threads(threads)
+    try:
+        run(*args)
+    finally:
+        nb.set_num_threads(before)
 
 
 class RLNetwork(Network):

@@ -75,13 +75,33 @@ def add_background(rng, prob, alias, mv, current):
     uniform draw per neuron in index order (nothing when ``mv == 0``)."""
     if mv == 0.0:
         return
-    size = prob.size
     draws = rng.random(current.size)  # one block: faster than a draw per neuron, the same numbers
-    for i in range(current.size):
+    _add_counts_serial(draws, prob, alias, mv, current)
+
+
+@nb.njit
+def add_background_parallel(rng, prob, alias, mv, current):
+    """:func:`add_background` on Numba's threads: the block of draws comes
+    from ``rng`` serially (the same stream for any number of threads), the
+    events are added in parallel; the same ``current`` bit for bit."""
+    if mv == 0.0:
+        return
+    draws = rng.random(current.size)
+    _add_counts_parallel(draws, prob, alias, mv, current)
+
+
+def _add_counts(draws, prob, alias, mv, current):
+    """``current[i] += mv * k_i``, ``k_i`` the alias-table count of uniform ``draws[i]``."""
+    size = prob.size
+    for i in nb.prange(current.size):
         x = draws[i] * size
         j = min(int(x), size - 1)
         k = j if x - j < prob[j] else alias[j]
         current[i] += mv * k
+
+
+_add_counts_serial = nb.njit(_add_counts)  # prange is range
+_add_counts_parallel = nb.njit(parallel=True)(_add_counts)
 
 
 def add_background_reference(rng, prob, alias, mv, current):

@@ -16,7 +16,9 @@ import numba as nb
 import numpy as np
 
 from spikesim.families import Neurons
-from spikesim.neurons.background import BACKGROUND, add_background, add_background_reference, background_table
+from spikesim.neurons.background import (
+    BACKGROUND, add_background, add_background_parallel, add_background_reference, background_table,
+)
 from spikesim.params import DT, Param
 
 # Keys shared by the leaky neurons (also by spikesim.neurons.escape).
@@ -89,6 +91,27 @@ def settle_reference(p, s, v: np.ndarray, fire: np.ndarray, out: np.ndarray) -> 
     s.v[:] = v
     s.timer[fire] = p.refractory_period
     out[:] = fire
+
+
+def _lif_update(p, s, current, out):
+    """:class:`LIF`'s step after the background: each neuron on its own, so
+    compiled serial (:func:`_lif_serial`, ``prange`` is ``range``) and
+    parallel (:func:`_lif_parallel`) with the same results."""
+    rest = p.resting_mv
+    keep = p.keep
+    drive = p.drive
+    threshold = p.firing_threshold
+    reset = p.reset_mv
+    period = p.refractory_period
+    v = s.v
+    timer = s.timer
+    for i in nb.prange(v.size):
+        x = rest + keep * (v[i] - rest) + drive + current[i]
+        v[i], timer[i], out[i] = settle(x, x > threshold, timer[i], reset, period)
+
+
+_lif_serial = nb.njit(_lif_update)
+_lif_parallel = nb.njit(parallel=True)(_lif_update)
 
 
 def _psp_coefficients(dt: float, tau_m: float, tau_syn: float) -> tuple[float, float]:
@@ -219,17 +242,16 @@ class LIF(Neurons):
     @nb.njit
     def kernel(p, s, current, rng, out):
         add_background(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
-        rest = p.resting_mv
-        keep = p.keep
-        drive = p.drive
-        threshold = p.firing_threshold
-        reset = p.reset_mv
-        period = p.refractory_period
-        v = s.v
-        timer = s.timer
-        for i in range(v.size):
-            x = rest + keep * (v[i] - rest) + drive + current[i]
-            v[i], timer[i], out[i] = settle(x, x > threshold, timer[i], reset, period)
+        _lif_serial(p, s, current, out)
+
+    @staticmethod
+    @nb.njit
+    def parallel_kernel(p, s, current, rng, out):
+        """:meth:`kernel` on Numba's threads (the network's ``threads``): the
+        background drawn serially from ``rng``, then the neurons updated in
+        parallel; the same spikes and potentials bit for bit."""
+        add_background_parallel(rng, p.bg_prob, p.bg_alias, p.bg_mv, current)
+        _lif_parallel(p, s, current, out)
 
     @staticmethod
     def reference(p, s, current, rng, out):

@@ -35,35 +35,39 @@ class STDPState(NamedTuple):
     x_post: np.ndarray  # (n_post,) postsynaptic traces of the body neurons
 
 
-@nb.njit
 def _stdp_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs):
     """One step of :class:`STDP`: the presynaptic side for ``pre_fired`` (the
     spikes, or their arrivals with delays), the postsynaptic side for the body
-    spikes in ``fired``."""
+    spikes in ``fired``.
+
+    Compiled twice: serial (:func:`_stdp_serial`, ``prange`` is ``range``)
+    and parallel (:func:`_stdp_parallel`). The ``prange`` loops write
+    disjoint data (a neuron's trace, its row or its column: each synapse is
+    in one row and one column), and each synapse sees the same operations in
+    the same order in both, so they give the same weights bit for bit."""
     indptr, targets = graph.indptr, graph.targets
     col_ptr, col_syn, col_src = graph.col_ptr, graph.col_syn, graph.col_src
     bound_id, bound_lo, bound_hi = graph.bound_id, graph.bound_lo, graph.bound_hi
     x_pre, x_post = s.x_pre, s.x_post
     rate, a_plus, a_minus = p.learning_rate, p.a_plus, p.a_minus
     decay_plus, decay_minus = p.decay_plus, p.decay_minus
-    for j in range(x_pre.size):
+    for j in range(x_pre.size):  # serial: a parallel loop costs more compile time than these save
         x_pre[j] *= decay_plus
     for i in range(x_post.size):
         x_post[i] *= decay_minus
     row_plastic, col_plastic = graph.row_plastic, graph.col_plastic
-    for a in range(n_pre_fired):
+    for a in nb.prange(n_pre_fired):
         j = pre_fired[a]
         x_pre[j] += a_plus
-        if not row_plastic[j]:
-            continue
-        start, stop = indptr[j], indptr[j + 1]  # slices: their indices are known >= 0
-        row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
-        for q in range(row_w.size):
-            b = row_bounds[q]
-            row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
+        if row_plastic[j]:
+            start, stop = indptr[j], indptr[j + 1]  # slices: their indices are known >= 0
+            row_targets, row_bounds, row_w = targets[start:stop], bound_id[start:stop], w[start:stop]
+            for q in range(row_w.size):
+                b = row_bounds[q]
+                row_w[q] = bounded(row_w[q] + rate * x_post[row_targets[q]], bound_lo[b], bound_hi[b])
     low, high = graph.plastic_bounds[0], graph.plastic_bounds[1]
     shared = low == low  # all plastic synapses share their bounds (not NaN)
-    for a in range(n_fired):
+    for a in nb.prange(n_fired):
         if fired[a] >= n_inputs:
             i = fired[a] - n_inputs
             x_post[i] += a_minus
@@ -80,6 +84,10 @@ def _stdp_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
                     k = column_syn[q]
                     b = bound_id[k]
                     w[k] = bounded(w[k] + rate * x_pre[column_src[q]], bound_lo[b], bound_hi[b])
+
+
+_stdp_serial = nb.njit(_stdp_step)
+_stdp_parallel = nb.njit(parallel=True)(_stdp_step)
 
 
 class STDP(Synapses):
@@ -150,7 +158,14 @@ class STDP(Synapses):
     @staticmethod
     @nb.njit
     def kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
-        _stdp_step(p, s, graph, w, fired, n_fired, fired, n_fired, n_inputs)
+        _stdp_serial(p, s, graph, w, fired, n_fired, fired, n_fired, n_inputs)
+
+    @staticmethod
+    @nb.njit
+    def parallel_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r):
+        """:meth:`kernel` on Numba's threads (the network's ``threads``):
+        the same weights bit for bit."""
+        _stdp_parallel(p, s, graph, w, fired, n_fired, fired, n_fired, n_inputs)
 
     @staticmethod
     @nb.njit
@@ -158,7 +173,13 @@ class STDP(Synapses):
         """The step with synaptic delays: 2. runs over the presynaptic
         arrivals ``pre_fired`` (see :mod:`spikesim.engine`), 3. over the
         body spikes of ``fired``."""
-        _stdp_step(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
+        _stdp_serial(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
+
+    @staticmethod
+    @nb.njit
+    def parallel_arrival_kernel(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
+        """:meth:`arrival_kernel` on Numba's threads: the same weights bit for bit."""
+        _stdp_parallel(p, s, graph, w, pre_fired, n_pre_fired, fired, n_fired, n_inputs)
 
     @staticmethod
     def arrival_reference(p, s, graph, w, spikes, fired, n_fired, n_inputs, r, arrived, pre_fired, n_pre_fired):
