@@ -45,7 +45,7 @@ class Step(NamedTuple):
     """One environment step waiting for its TD error."""
 
     value: float  # V(s_t), from the critic's spikes of tick t
-    eligibility: NamedTuple  # a copy of the synapses' state at the end of tick t
+    eligibility: Any  # a copy of the synapses' state at the end of tick t, or the inputs' rates ("presynaptic")
     reward: float = 0.0
     action: int = 0
 
@@ -111,6 +111,28 @@ class ActorCriticNetwork(RLNetwork):
     (``rate_j`` the inputs' spike probabilities for the state), the first
     such group on a tie. (The spiking tick still runs, for the metrics.)
 
+    Presynaptic eligibility (``eligibility = "presynaptic"``, with
+    ``critic_readout = "drive"``): the TD error multiplies traces of the
+    inputs' rates ``x_j(s_t)`` (spikes per step) instead of the rule's STDP
+    eligibility, one per input for the critic and one per actor group and
+    input for the actor, decaying by ``gamma * trace_decay`` per tick
+    (cleared at each episode's start)::
+
+        e_j  <- gamma lambda e_j  + x_j(s_t)
+        E_bj <- gamma lambda E_bj + g_b(a_t) x_j(s_t)   (g_b: actor_gain for the action taken, other_actions_gain else)
+        w_ij <- clip(w_ij + learning_rate * critic_gain * delta_t * e_j)   (critic neuron i)
+        w_ij <- clip(w_ij + learning_rate * delta_t * E_bj)                (actor neuron i of group b)
+
+    ``x_j`` is proportional to the gradient of the drive with respect to
+    ``w_ij``, so this is TD(lambda) on the gradient of the critic's value
+    and of the actor groups' drives (with gains ``1 - 1/K`` and ``-1/K``,
+    ``K`` actions: the gradient of a softmax policy over the drives at the
+    uniform policy). The STDP eligibility's mean is that gradient times the
+    postsynaptic firing rate, which weighs every change by how much the
+    neuron fires; the presynaptic one does not (Acrobot-v1 learns with it,
+    see ``acrobot-ac``). Only the synapses from the inputs learn; the spikes
+    still choose the action in training.
+
     The reward baseline of the rule must be off (``baseline_rate = 0``): the
     critic is the baseline. :meth:`~spikesim.Network.save` keeps no step
     waiting for its TD error (a pickle does): a loaded network continues
@@ -136,6 +158,12 @@ class ActorCriticNetwork(RLNetwork):
             "modulator of the synapses onto the actor groups of the actions not taken, in units of delta", "[-1, 1]",
         ),
         Param("critic_gain", "float", 1.0, "modulator of the synapses onto the critic, in units of delta", "[0, inf)"),
+        Param(
+            "eligibility", "str", "stdp",
+            "what delta multiplies: the rule's STDP eligibility, or traces of the inputs' rates (needs critic_readout 'drive')",
+            choices=("stdp", "presynaptic"),
+        ),
+        Param("trace_decay", "float", 0.8, "lambda of the presynaptic traces: they decay by gamma * lambda per tick", "[0, 1]"),
     )  # fmt: skip
 
     def __init__(
@@ -160,6 +188,9 @@ class ActorCriticNetwork(RLNetwork):
         if self.synapses.params.get("baseline_rate", 0.0) != 0.0:
             got = self.synapses.baseline_rate
             raise ConfigError(f"{name}: key 'baseline_rate' expects 0 (the critic is the baseline); got {got}")
+        if self.config["eligibility"] == "presynaptic" and self.config["critic_readout"] != "drive":
+            got = self.config["critic_readout"]
+            raise ConfigError(f"{name}: key 'critic_readout' expects 'drive' with eligibility 'presynaptic'; got {got!r}")
         first_actor = self.n_neurons - n_actor
         targets, sources = self.graph.targets.astype(np.int64), self.graph.sources.astype(np.int64)
         onto_actor = targets >= first_actor
@@ -179,6 +210,9 @@ class ActorCriticNetwork(RLNetwork):
         onto_critic = np.flatnonzero((targets < n_critic) & (sources < self.n_inputs))
         #: The synapses from the inputs onto the critic, and their sources (``critic_readout = "drive"``).
         self._critic_inputs = (sources[onto_critic], onto_critic)
+        ids = self.graph.bound_id[onto_critic]
+        self._critic_input_bounds = (self.graph.bound_lo[ids], self.graph.bound_hi[ids])
+        self._actor_sources = sources[self._actor]
         self.last_td_error = 0.0
 
     def reset(self) -> None:
@@ -186,6 +220,8 @@ class ActorCriticNetwork(RLNetwork):
         super().reset()
         self._tick: Step | None = None  # the last tick's value and eligibility
         self._pending: Step | None = None  # the previous step, waiting for V of the last tick
+        self._critic_trace = np.zeros(self.n_inputs)  # e_j of eligibility "presynaptic"
+        self._actor_trace = np.zeros((self.readout.n_groups, self.n_inputs))  # E_bj
 
     @property
     def critic_value(self) -> float:
@@ -215,8 +251,11 @@ class ActorCriticNetwork(RLNetwork):
         if self._pending is not None:
             self._learn(self._pending, value, terminated=False)
             self._pending = None
-        state = self.synapses.state
-        self._tick = Step(value, type(state)(*(np.copy(x) for x in state)))
+        if self.config["eligibility"] == "presynaptic":
+            self._tick = Step(value, self.inputs.state.rates.copy())
+        else:
+            state = self.synapses.state
+            self._tick = Step(value, type(state)(*(np.copy(x) for x in state)))
         return action
 
     def reward(
@@ -253,6 +292,9 @@ class ActorCriticNetwork(RLNetwork):
         """Apply ``delta`` to the eligibility kept with ``step`` (see the class doc)."""
         delta = td_error(step.reward, step.value, value_next, self.config["gamma"], terminated)
         self.last_td_error = delta
+        if self.config["eligibility"] == "presynaptic":
+            self._learn_presynaptic(step, delta)
+            return
         apply = self._compiled().apply_reward if self.engine == "numba" else self.synapses.reward_reference
         taken, others = self.config["actor_gain"], self.config["other_actions_gain"]
         actor, critic, critic_gain = self._actor, self._critic, self.config["critic_gain"]
@@ -265,6 +307,22 @@ class ActorCriticNetwork(RLNetwork):
         if critic_before is not None:
             change = critic_gain * (self.w[critic] - critic_before)
             self.w[critic] = np.clip(critic_before + change, *self._critic_bounds)
+        self._check_finite()
+
+    def _learn_presynaptic(self, step: Step, delta: float) -> None:
+        """The traces take ``step``'s rates, and ``delta`` meets them (see the class doc)."""
+        decay = self.config["gamma"] * self.config["trace_decay"]
+        gains = np.full(self.readout.n_groups, self.config["other_actions_gain"])
+        gains[step.action] = self.config["actor_gain"]
+        self._critic_trace = decay * self._critic_trace + step.eligibility
+        self._actor_trace = decay * self._actor_trace + np.outer(gains, step.eligibility)
+        rate = self.synapses.learning_rate * delta
+        sources, critic = self._critic_inputs
+        change = rate * self.config["critic_gain"] * self._critic_trace[sources]
+        self.w[critic] = np.clip(self.w[critic] + change, *self._critic_input_bounds)
+        actor = self._actor
+        change = rate * self._actor_trace[self.synapse_group[actor], self._actor_sources]
+        self.w[actor] = np.clip(self.w[actor] + change, *self._actor_bounds)
         self._check_finite()
 
     def imitate(self, state: Any, action: int) -> None:

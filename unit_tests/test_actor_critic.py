@@ -384,3 +384,56 @@ def test_both_engines_agree_with_the_drive_critic_and_a_critic_gain():
     a, b = compare_networks(lambda engine: small(engine=engine, critic_readout="drive", critic_gain=0.3, v_bias=-2.0),
                             states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])  # fmt: skip
     assert a.last_td_error == pytest.approx(b.last_td_error)
+
+
+# ---------------------------------------------------------------- presynaptic eligibility
+def test_presynaptic_eligibility_by_hand_over_two_steps():
+    keys = {"critic_readout": "drive", "eligibility": "presynaptic", "trace_decay": 0.5, "critic_gain": 0.2,
+            "actor_gain": 0.6, "other_actions_gain": -0.4, "learning_rate": 0.1}  # fmt: skip
+    net = small(**keys)
+    s0, s1 = np.array([0.2, -0.3]), np.array([0.5, 0.1])
+    x0, x1 = net.inputs.rates(s0), net.inputs.rates(s1)
+    w0 = net.w.copy()
+    net.tick(s0)
+    v0 = net.critic_value
+    net.reward(s0, 1, s1, 1.0)
+    net.tick(s1)
+    twin = small(**keys)  # V(s1) is read before step 0's change: the initial weights'
+    twin.tick(s1)
+    v1 = twin.critic_value
+    d0 = td_error(1.0, v0, v1, 0.9, terminated=False)
+    assert net.last_td_error == pytest.approx(d0)
+    w1 = net.w.copy()
+    net.reward(s1, 0, None, -2.0, terminated=True)
+    d1 = -2.0 - v1
+    src, tgt = net.graph.sources, net.graph.targets
+    from_input = src < 4
+    critic, group = from_input & (tgt < 3), net.synapse_group
+    # step 0: e = x0, E_1 = 0.6 x0 (action 1), E_0 = -0.4 x0
+    np.testing.assert_allclose(w1[critic], w0[critic] + 0.1 * 0.2 * d0 * x0[src[critic]])
+    for b, g in ((0, -0.4), (1, 0.6)):
+        onto = group == b
+        np.testing.assert_allclose(w1[onto], w0[onto] + 0.1 * d0 * g * x0[src[onto]])
+    # step 1: the traces decay by gamma * lambda = 0.45, then take x1 with action 0's gains
+    e = 0.45 * x0 + x1
+    np.testing.assert_allclose(net.w[critic], w1[critic] + 0.1 * 0.2 * d1 * e[src[critic]])
+    for b, g0, g1 in ((0, -0.4, 0.6), (1, 0.6, -0.4)):
+        onto = group == b
+        trace = 0.45 * g0 * x0 + g1 * x1
+        np.testing.assert_allclose(net.w[onto], w1[onto] + 0.1 * d1 * trace[src[onto]])
+    net.reset()  # the traces start again
+    assert not net._critic_trace.any() and not net._actor_trace.any()
+
+
+def test_presynaptic_eligibility_needs_the_drive_critic():
+    with pytest.raises(ConfigError, match="critic_readout.*'drive'.*presynaptic"):
+        small(eligibility="presynaptic")
+
+
+def test_both_engines_agree_with_the_presynaptic_eligibility():
+    from engines import compare_networks
+
+    states = [np.array([0.1 * t - 0.5, 0.9 - 0.3 * t]) for t in range(6)]
+    a, b = compare_networks(lambda engine: small(engine=engine, critic_readout="drive", eligibility="presynaptic"),
+                            states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])  # fmt: skip
+    assert a.last_td_error == pytest.approx(b.last_td_error)
