@@ -50,8 +50,9 @@ class RateInputs(Inputs):
             out[:] = False
             return
         draws = rng.random(out.size)  # one block: faster than a draw per input, the same numbers
+        rates = s.rates  # out of the tuple: no reference count per read
         for i in range(out.size):
-            out[i] = draws[i] < s.rates[i]
+            out[i] = draws[i] < rates[i]
 
     @staticmethod
     def reference(p, s, t, rng, out):

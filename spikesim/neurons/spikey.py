@@ -75,28 +75,30 @@ class Neuron(Neurons):
     @staticmethod
     @nb.njit
     def kernel(p, s, current, rng, out):
-        size = s.queue.shape[0]
-        now = s.clock[0] % size
-        later = (s.clock[0] + p.spike_delay) % size
-        draws = rng.random(s.v.size if p.prob_rand_fire > 0.0 else 0)  # one block of draws
-        for i in range(s.v.size):
-            refractory = s.timer[i] > 0
+        v, timer, queue, clock = s.v, s.timer, s.queue, s.clock  # out of the tuple: no reference count per read
+        resting, keep, threshold, refractory_period = p.resting_mv, p.keep, p.firing_threshold, p.refractory_period
+        size = queue.shape[0]
+        now = clock[0] % size
+        later = (clock[0] + p.spike_delay) % size
+        draws = rng.random(v.size if p.prob_rand_fire > 0.0 else 0)  # one block of draws
+        for i in range(v.size):
+            refractory = timer[i] > 0
             if refractory:
-                s.timer[i] -= 1
-                s.v[i] = p.resting_mv
+                timer[i] -= 1
+                v[i] = resting
             else:
-                s.v[i] = p.resting_mv + (s.v[i] - p.resting_mv) * p.keep + current[i]
-            fire = s.v[i] >= p.firing_threshold
+                v[i] = resting + (v[i] - resting) * keep + current[i]
+            fire = v[i] >= threshold
             if p.prob_rand_fire > 0.0 and draws[i] < p.prob_rand_fire:
                 fire = True
             if fire and not refractory:
-                s.v[i] = p.resting_mv
-                s.timer[i] = p.refractory_period
-                s.queue[later, i] = True
-        for i in range(s.v.size):
-            out[i] = s.queue[now, i]
-            s.queue[now, i] = False
-        s.clock[0] += 1
+                v[i] = resting
+                timer[i] = refractory_period
+                queue[later, i] = True
+        for i in range(v.size):
+            out[i] = queue[now, i]
+            queue[now, i] = False
+        clock[0] += 1
 
     @staticmethod
     def reference(p, s, current, rng, out):
