@@ -338,7 +338,7 @@ class PendulumActorCritic(ActorCriticNetwork):
 ACROBOT_AC = register(
     ControlExperiment(
         name="acrobot-ac", network=AcrobotActorCritic, game=gym_control("Acrobot-v1", action_repeat=ACROBOT_HOLD),
-        description="a spiking actor-critic (TD error as MSTDPET's modulator) learning Acrobot-v1",
+        description="a spiking actor-critic (TD error on traces of the inputs' rates) learning Acrobot-v1",
         episodes=500, len_episode=500, target=-100.0, solve_threshold=-100.0,
         metric_name="mean greedy return over the evaluation episodes (random policy: about -490; solved: -100)",
         published={"greedy_return": "-169.9 (a spiking actor with a TD-LTP critic)"},

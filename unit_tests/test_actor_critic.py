@@ -207,6 +207,21 @@ def test_cartpole_ac_learns_far_above_random_in_a_short_budget(seed):
     assert greedy >= 150, f"seed {seed}: mean greedy return {greedy} after {LEARNING_EPISODES} episodes (random: 22)"
 
 
+#: The reduced Acrobot test: seeds 0-5 measured, after 150 episodes the training returns of episodes 50-149
+#: averaged -110 to -131 (a random policy holding its actions: about -458). The greedy return is not asserted:
+#: after 150 episodes it was -98.5 to -103.2 on four of those seeds, -274 and -500 on the others (docs/control.md,
+#: "Where the rest is lost").
+ACROBOT_EPISODES = 150
+
+
+@pytest.mark.parametrize("seed", LEARNING_SEEDS)
+def test_acrobot_ac_training_policy_learns_far_above_random_in_a_short_budget(seed):
+    net, game = get("acrobot-ac").build(seed=seed)
+    results = train(net, game, episodes=ACROBOT_EPISODES, len_episode=500, eval_episodes=0)
+    late = np.mean([r["total_reward"] for r in results.phase("train")[-50:]])
+    assert late >= -200, f"seed {seed}: mean return of the last 50 of {ACROBOT_EPISODES} episodes {late} (random: -458)"
+
+
 # ---------------------------------------------------------------- stopping once solved
 def test_training_stops_at_the_first_solving_window_and_still_evaluates():
     net, game = get("cartpole-ac").build(seed=0)
