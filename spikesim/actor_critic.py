@@ -212,7 +212,10 @@ class ActorCriticNetwork(RLNetwork):
         self._critic_inputs = (sources[onto_critic], onto_critic)
         ids = self.graph.bound_id[onto_critic]
         self._critic_input_bounds = (self.graph.bound_lo[ids], self.graph.bound_hi[ids])
-        self._actor_sources = sources[self._actor]
+        actor_inputs = self._actor[sources[self._actor] < self.n_inputs]
+        ids = self.graph.bound_id[actor_inputs]
+        #: The synapses from the inputs onto the actor, their sources and bounds (eligibility "presynaptic").
+        self._actor_inputs = (actor_inputs, sources[actor_inputs], self.graph.bound_lo[ids], self.graph.bound_hi[ids])
         self.last_td_error = 0.0
 
     def reset(self) -> None:
@@ -320,9 +323,9 @@ class ActorCriticNetwork(RLNetwork):
         sources, critic = self._critic_inputs
         change = rate * self.config["critic_gain"] * self._critic_trace[sources]
         self.w[critic] = np.clip(self.w[critic] + change, *self._critic_input_bounds)
-        actor = self._actor
-        change = rate * self._actor_trace[self.synapse_group[actor], self._actor_sources]
-        self.w[actor] = np.clip(self.w[actor] + change, *self._actor_bounds)
+        actor, sources, low, high = self._actor_inputs
+        change = rate * self._actor_trace[self.synapse_group[actor], sources]
+        self.w[actor] = np.clip(self.w[actor] + change, low, high)
         self._check_finite()
 
     def imitate(self, state: Any, action: int) -> None:

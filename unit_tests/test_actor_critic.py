@@ -439,6 +439,16 @@ def test_presynaptic_eligibility_by_hand_over_two_steps():
     assert not net._critic_trace.any() and not net._actor_trace.any()
 
 
+def test_presynaptic_eligibility_with_dense_storage_leaves_the_absent_pairs_at_zero():
+    net = small(critic_readout="drive", eligibility="presynaptic", storage="dense")
+    absent = net.graph.sources >= 4  # body -> body pairs held by the dense matrix, frozen at [0, 0]
+    assert absent.any()
+    for t in range(4):
+        s = np.array([0.2 * t - 0.3, 0.1])
+        net.reward(s, net.tick(s), None, 1.0, terminated=t == 3)
+    np.testing.assert_array_equal(net.w[absent], 0.0)
+
+
 def test_presynaptic_eligibility_needs_the_drive_critic():
     with pytest.raises(ConfigError, match="critic_readout.*'drive'.*presynaptic"):
         small(eligibility="presynaptic")
