@@ -2,7 +2,7 @@
 
     python bench/workloads.py W1 [--ticks 100] [--repeats 3]
     python bench/workloads.py W2 --n 100000 [--repeats 3] [--threads 2]
-    python bench/workloads.py W3 [--duration 3600] [--pass]
+    python bench/workloads.py W3 [--duration 3600] [--pass] [--noise-bits 64]
     python bench/workloads.py W4 [--w4-duration 5] [--repeats 3] [--save-graph FILE]
     python bench/workloads.py W5|W5s [--w5-duration 1] [--repeats 1] [--save-graph FILE]
     python bench/workloads.py W1 --first-tick       # build and tick once: compile and start-up times
@@ -157,18 +157,22 @@ class W3(RLNetwork):
     200 fast-spiking neurons, 100 synapses out of each, noise 13 (U - 0.5),
     dopamine-modulated STDP with daspnet.m's per-step factors, its weights
     brought up to date lazily (``lazy_updates``: the pass's weights to
-    rounding; ``--pass`` runs the pass)."""
+    rounding; ``--pass`` runs the pass). ``U`` has 32 random bits
+    (``noise_bits = 32``: two neurons per 64-bit draw, faster; other random
+    numbers than experiments/izhikevich.py's, same statistics);
+    ``--noise-bits 64`` draws it as the experiments do."""
 
     parts = {"inputs": RateMap, "neurons": Izhikevich, "weights": Manual, "synapses": DASTDP, "readout": Threshold}
     keys = {
         **IZHIKEVICH_KEYS, "n_inputs": 0, "state_rate_map": [0.0], "matrix": izhikevich_matrix,
         "min_weight": izhikevich_bounds()[0], "max_weight": izhikevich_bounds()[1], "lazy_updates": True,
+        "noise_bits": 32,
     }  # fmt: skip
 
 
-def run_w3(duration: int, engine: str, lazy: bool = True) -> dict:
+def run_w3(duration: int, engine: str, lazy: bool = True, noise_bits: int = 32) -> dict:
     start = time.perf_counter()
-    net = W3(seed=0, engine=engine, lazy_updates=lazy)
+    net = W3(seed=0, engine=engine, lazy_updates=lazy, noise_bits=noise_bits)
     build = time.perf_counter() - start
     start = time.perf_counter()
     net.tick(NO_INPUT)
@@ -184,7 +188,7 @@ def run_w3(duration: int, engine: str, lazy: bool = True) -> dict:
     return {"workload": "W3", "n": 1000, "simulated_s": duration, "run_s": run_s, "hour_s": run_s * 3600 / duration,
             "run_cpu_s": run_cpu_s,
             "build_s": build, "compile_s": first, "spikes": int(spikes), "rate_hz": spikes / 1000 / duration,
-            "lazy_updates": lazy,
+            "lazy_updates": lazy, "noise_bits": noise_bits,
             "events_per_s": spikes * 100 / run_s, "mean_excitatory_weight": float(net.w[excitatory].mean())}  # fmt: skip
 
 
@@ -434,6 +438,8 @@ def main() -> None:
     parser.add_argument("--save-graph", help="W4/W5: write the synapses (sources, targets) to this .npz for the peers")
     parser.add_argument("--pass", dest="lazy", action="store_false",
                         help="W3: DASTDP's pass over all synapses at every update instead of its lazy updates")
+    parser.add_argument("--noise-bits", type=int, choices=(32, 64), default=32,
+                        help="W3: random bits of each neuron's noise draw (64: as experiments/izhikevich.py)")
     parser.add_argument("--threads", type=int, default=1,
                         help="W2: the network's threads (at most NUMBA_NUM_THREADS; 1: serial)")
     parser.add_argument("--engine", choices=("numba", "numpy"), default="numba")
@@ -455,7 +461,7 @@ def main() -> None:
     elif args.workload in ("W5", "W5s"):
         result = run_w5(args.workload, args.w5_duration, args.repeats, args.engine, args.save_graph)
     else:
-        result = run_w3(args.duration, args.engine, args.lazy)
+        result = run_w3(args.duration, args.engine, args.lazy, args.noise_bits)
     result = {"sim": "spikesim", "mode": args.engine, **result, "peak_rss_mb": peak_rss_mb(),
               "process_s": time.perf_counter() - T0, "version": spikesim.__version__,
               "cache": os.environ.get("SPIKESIM_CACHE_DIR", "default")}  # fmt: skip

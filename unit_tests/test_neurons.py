@@ -591,3 +591,95 @@ def test_network_reports_the_neuron_part_and_key():
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+# ============================================================ Izhikevich: 32-bit noise draws
+def izhikevich_step_by_hand(neuron, current, uniforms):
+    """One step of ``neuron``'s equations from its state with the given
+    ``U``, in the kernel's order of operations: ``(v, u, spikes)``."""
+    p, (v, u) = neuron.kernel_params(), neuron.state
+    drive = current + p.bias + p.noise * (uniforms - 0.5)
+    for _ in range(2):
+        v = v + p.half * ((0.04 * v + 5.0) * v + 140.0 - u + drive)
+    u = u + p.dt * (p.a * (p.b * v - u))
+    fire = v >= p.v_peak
+    return np.where(fire, p.c, v), np.where(fire, u + p.d, u), fire
+
+
+def halves_by_hand(words):
+    """Neuron 2j's U is the low 32 bits of the generator's 64-bit output j over 2^32, neuron 2j + 1's the high."""
+    return np.column_stack([words & 0xFFFFFFFF, words >> 32]).ravel() / 2.0**32
+
+
+@pytest.mark.parametrize("n", [40, 41])
+def test_izhikevich_32_bit_noise_kernel_and_reference_agree_bit_for_bit(n):
+    rng = np.random.default_rng(3)
+    currents = rng.uniform(0.0, 8.0, (200, n)) * (rng.random((200, n)) < 0.2)
+    runs = []
+    for engine in ("kernel", "reference"):
+        neuron = Izhikevich(n_neurons=n, neuron_pct_inhibitory=0.3, noise=13.0, noise_bits=32, bias=1.0,
+                            rng=np.random.default_rng(8))  # fmt: skip
+        spikes, v = simulate(neuron, currents, engine)
+        runs.append((spikes, v, neuron.state.u, neuron.rng.bit_generator.state))
+    assert runs[0][0].sum() > 20  # the neurons fire
+    for got, want in zip(runs[0], runs[1]):
+        assert got == want if isinstance(got, dict) else np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+@pytest.mark.parametrize("n", [6, 7])
+def test_izhikevich_noise_draws_are_the_generators_outputs(bits, n):
+    """Known answer: 32 bits draw (n + 1) // 2 raw 64-bit outputs and split
+    each into two neurons' U (low half first); 64 bits (the default, as
+    before the option) draw ``rng.random(n)``."""
+    keys = {} if bits == 64 else {"noise_bits": 32}
+    neuron = Izhikevich(n_neurons=n, noise=13.0, bias=4.0, **keys)
+    assert neuron.noise_bits == bits
+    current = np.linspace(0.0, 9.0, n)
+    for step in (Izhikevich.kernel, Izhikevich.reference):
+        neuron.reset()
+        neuron.rng, mine = np.random.default_rng(11), np.random.default_rng(11)
+        for t in range(30):
+            if bits == 32:
+                uniforms = halves_by_hand(mine.bit_generator.random_raw((n + 1) // 2))[:n]
+            else:
+                uniforms = mine.random(n)
+            want = izhikevich_step_by_hand(neuron, current, uniforms)
+            spikes = np.zeros(n, dtype=np.bool_)
+            step(neuron.kernel_params(), neuron.state, current, neuron.rng, spikes)
+            for got, expected in zip((neuron.state.v, neuron.state.u, spikes), want):
+                np.testing.assert_array_equal(got, expected, err_msg=f"{step.__name__}, step {t}")
+        assert neuron.rng.bit_generator.state == mine.bit_generator.state  # as many draws, no more
+    assert Izhikevich(n_neurons=2, rng=np.random.default_rng(0)).noise_bits == 64
+    first = halves_by_hand(np.random.default_rng(11).bit_generator.random_raw(1))
+    np.testing.assert_array_equal(first * 2.0**32, [0x2240CC4E, 0x20E9FA10])  # seed 11: 0x20E9FA10_2240CC4E
+
+
+def test_izhikevich_32_bit_noise_is_uniform():
+    """10^6 of the kernel's U, read back from v: a neuron held at v = -125
+    (where 0.04 v + 5 = 0), u = 140 and dt = 1 ends the step at
+    v = -125 - D/4 + D^2/200 with D = noise (U - 0.5). Mean 1/2 and variance
+    1/12 within 5 standard errors (0.0015 and 0.0004), every U in [0, 1)
+    and a multiple of 2^-32."""
+    n, steps = 1001, 1000
+    neuron = Izhikevich(n_neurons=n, noise=13.0, noise_bits=32, rng=np.random.default_rng(4))
+    neuron.reset()
+    p, spikes = neuron.kernel_params(), np.zeros(n, dtype=np.bool_)
+    uniforms = np.empty((steps, n))
+    for t in range(steps):
+        neuron.state.v[:], neuron.state.u[:] = -125.0, 140.0
+        Izhikevich.kernel(p, neuron.state, np.zeros(n), neuron.rng, spikes)
+        drive = 25.0 - np.sqrt(625.0 + 200.0 * (neuron.state.v + 125.0))  # D^2 - 50 D - 200 (v + 125) = 0
+        uniforms[t] = drive / 13.0 + 0.5
+    assert not spikes.any()
+    k = uniforms * 2.0**32
+    assert k.min() > -1e-3 and k.max() < 2.0**32 - 1 + 1e-3
+    assert np.abs(k - np.round(k)).max() < 1e-3
+    assert abs(uniforms.mean() - 0.5) < 0.0015
+    assert abs(uniforms.var() - 1.0 / 12.0) < 0.0004
+
+
+def test_izhikevich_noise_bits_errors():
+    for bad in (16, 48, 32.5, "32", None):
+        with pytest.raises(ConfigError, match=r"Izhikevich: key 'noise_bits' expects an integer among 64, 32; got "):
+            Izhikevich(n_neurons=3, noise_bits=bad)

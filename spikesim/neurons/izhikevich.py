@@ -34,6 +34,7 @@ class IzhikevichParams(NamedTuple):
     v_peak: float
     bias: float
     noise: float
+    noise_bits: int  # 64: U from rng.random; 32: U from the 32-bit halves of 64-bit integers
 
 
 class IzhikevichState(NamedTuple):
@@ -67,6 +68,25 @@ class Izhikevich(Neurons):
     ``current`` the weighted spikes of the previous step, ``bias`` a
     constant current, and ``U`` a uniform draw per neuron per step (drawn
     only when ``noise > 0``; the 2007 network uses ``noise = 13``).
+
+    ``noise_bits = 64`` (the default) draws ``U = rng.random(n)``: 53
+    random bits per neuron, one 64-bit output of the generator each.
+    ``noise_bits = 32`` takes half as many of the generator's 64-bit
+    outputs ``w_j`` (uniform in 0 to 2^64 - 1) and gives each neuron 32
+    bits, neurons ``2j`` and ``2j + 1`` the low and the high half of ``w_j``
+    (the last high half unused when ``n`` is odd):
+
+    .. math::
+
+        U_{2j} &= (w_j \bmod 2^{32}) / 2^{32}
+        U_{2j+1} &= \lfloor w_j / 2^{32} \rfloor / 2^{32}
+
+    (``rng.integers(0, 2**64 - 1, (n + 1) // 2, np.uint64,
+    endpoint=True).view(np.uint32)[:n] / 2**32`` on a little-endian
+    machine). It is faster (W3, 1000 neurons: 26.0 s of CPU per simulated
+    hour instead of 31.5 s, bench/README.md), with a resolution of
+    ``2^-32`` (``noise * 2^-32``, 3 x 10^-9 at ``noise = 13``) instead of
+    ``2^-53``, and other random numbers than the default's.
 
     A neuron spikes in the step in which ``v`` reaches ``v_peak``, and its
     synaptic effect reaches its targets' ``I`` in the next step. The
@@ -115,6 +135,8 @@ class Izhikevich(Neurons):
         Param("bias", "float", 0.0, "constant input current added to every neuron's I"),
         Param("noise", "float", 0.0, "amplitude of a uniform noise current: noise * (U - 0.5) per neuron per step",
               "[0, inf)"),
+        Param("noise_bits", "int", 64, "random bits of each neuron's U: 64 (rng.random) or 32 (two neurons per "
+              "64-bit draw, faster)", choices=(64, 32)),
     )
 
     def check(self) -> None:
@@ -140,7 +162,8 @@ class Izhikevich(Neurons):
     def make_kernel_params(self) -> IzhikevichParams:
         a, b, c, d = self.coefficients()
         return IzhikevichParams(
-            a, b, c, d, 0.5 * self.dt, float(self.dt), float(self.v_peak), float(self.bias), float(self.noise)
+            a, b, c, d, 0.5 * self.dt, float(self.dt), float(self.v_peak), float(self.bias), float(self.noise),
+            int(self.noise_bits),
         )
 
     def reset(self) -> None:
@@ -162,7 +185,11 @@ class Izhikevich(Neurons):
         noise = p.noise
         v = s.v
         u = s.u
-        draws = rng.random(v.size if noise > 0.0 else 0)  # one block: faster than a draw per neuron
+        n = v.size if noise > 0.0 else 0
+        if p.noise_bits == 32:  # one block: faster than a draw per neuron
+            draws = rng.integers(0, 2**64 - 1, (n + 1) // 2, np.uint64, endpoint=True).view(np.uint32)[:n] * 2.0**-32
+        else:
+            draws = rng.random(n)
         for i in range(v.size):
             drive = current[i] + bias
             if noise > 0.0:
@@ -185,7 +212,13 @@ class Izhikevich(Neurons):
     def reference(p, s, current, rng, out):
         drive = current + p.bias
         if p.noise > 0.0:
-            drive = drive + p.noise * (rng.random(drive.size) - 0.5)
+            n = drive.size
+            if p.noise_bits == 32:
+                halves = rng.integers(0, 2**64 - 1, (n + 1) // 2, np.uint64, endpoint=True).view(np.uint32)[:n]
+                draws = halves * 2.0**-32
+            else:
+                draws = rng.random(n)
+            drive = drive + p.noise * (draws - 0.5)
         v, u = s.v, s.u
         for _ in range(2):
             v += p.half * ((0.04 * v + 5.0) * v + 140.0 - u + drive)
