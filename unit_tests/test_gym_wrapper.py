@@ -313,9 +313,9 @@ def test_experiment_for_an_environment_with_discrete_actions_is_the_actor_critic
     assert outcome.metric == np.mean([r["total_reward"] for r in outcome.results.phase("eval")]) == np.mean(steps)
     taxi = experiment_for("Taxi-v4")
     assert taxi.len_episode == 200 and taxi.network.parts["inputs"] is OneHot
-    acrobot = experiment_for("Acrobot-v1")  # TUNED: both angles and velocities, order 2 (3^4 = 81), held actions
+    acrobot = experiment_for("Acrobot-v1")  # TUNED: both angles and velocities, order 2 (3^4 = 81, on and off), held actions
     assert acrobot.network.keys["fourier_order"] == 2 and acrobot.network.keys["obs_angles"] == [(0, 1), (2, 3)]
-    assert acrobot.game_params["action_repeat"] == 3 and acrobot.build(seed=0)[0].n_inputs == 81
+    assert acrobot.game_params["action_repeat"] == 3 and acrobot.build(seed=0)[0].n_inputs == 162
     assert experiments.experiment_for is experiment_for and experiments.network_for is network_for
 
 

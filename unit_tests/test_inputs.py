@@ -322,3 +322,71 @@ def test_fourier_features_with_angles_refuse_an_observation_of_the_wrong_size():
     inputs = FourierFeatures(n_inputs=4, fourier_order=1, obs_angles=[(0, 1)], obs_low=[-3, -1], obs_high=[3, 1])
     with pytest.raises(ConfigError, match="expects an observation of 3 finite values"):
         inputs.features([1.0, 0.0])
+
+
+# ---------------------------------------------------------------- regular spike trains; FourierFeatures' on/off code
+@pytest.mark.parametrize("kernel", [True, False])
+def test_regular_spike_trains_fire_floor_of_phase_plus_rate_times_steps(kernel):
+    rates = [0.0, 0.05, 0.2, 1 / 3, 0.5, 0.99, 1.0]
+    inputs = RateMap(n_inputs=7, state_rate_map=lambda s: rates, spike_train="regular", rng=np.random.default_rng(3))
+    inputs.reset()
+    phase0 = inputs.state.phase.copy()
+    assert ((phase0 >= 0) & (phase0 < 1)).all() and np.unique(phase0).size == 7  # one uniform draw per input
+    inputs.encode(0)
+    spikes = run_inputs(inputs, 300, kernel)
+    for steps in (1, 7, 100, 300):
+        # an input at rate r fires floor(phase_0 + r T) times in T steps (to rounding of the running sum)
+        expected = np.floor(phase0 + np.array(rates) * steps + 1e-9)
+        np.testing.assert_array_equal(spikes[:steps].sum(axis=0), expected)
+    gaps = np.diff(np.flatnonzero(spikes[:, 4]))
+    assert set(gaps.tolist()) == {2}  # rate 1/2: every other step, evenly spaced
+    assert spikes[:, 6].all() and not spikes[:, 0].any()
+
+
+def test_regular_spike_trains_carry_their_phase_across_ticks_and_redraw_it_at_reset():
+    inputs = RateMap(n_inputs=3, state_rate_map=lambda s: [0.3, 0.3, 0.3], spike_train="regular",
+                     rng=np.random.default_rng(0))  # fmt: skip
+    inputs.reset()
+    phase0 = inputs.state.phase.copy()
+    inputs.encode(0)
+    first = run_inputs(inputs, 7).sum(axis=0)
+    second = run_inputs(inputs, 13, start=0).sum(axis=0)  # a new tick: t starts again, the phase goes on
+    np.testing.assert_array_equal(first + second, np.floor(phase0 + 0.3 * 20 + 1e-9))
+    inputs.reset()
+    assert not np.array_equal(inputs.state.phase, phase0)
+
+
+def test_regular_kernel_and_reference_agree_and_poisson_draws_no_phase():
+    inputs = PopulationCode(n_inputs=8, obs_low=[-1, 0], obs_high=[1, 2], max_rate=0.8, spike_train="regular",
+                            rng=np.random.default_rng(2))  # fmt: skip
+    inputs.reset()
+    inputs.encode([0.2, 1.5])
+    for t, firing_steps in ((0, -1), (5, -1), (5, 6), (6, 6)):
+        p = inputs.kernel_params()._replace(firing_steps=firing_steps)
+        compare_steps(RateInputs.kernel, RateInputs.reference,
+                      lambda: (p, inputs.state, t, np.random.default_rng(t), np.zeros(8, bool)), 20)  # fmt: skip
+    poisson = PopulationCode(n_inputs=8, obs_low=[-1, 0], obs_high=[1, 2], rng=np.random.default_rng(2))
+    poisson.reset()
+    assert poisson.state.phase.size == 0 and poisson.rng.random() == np.random.default_rng(2).random()
+
+
+def test_regular_inputs_networks_agree_on_both_engines():
+    states = [np.array([0.1, -0.4]), np.array([0.9, 0.3]), np.array([-0.7, 0.0])] * 2
+    a, _ = compare_networks(lambda engine: network(PopulationCode, engine, obs_low=-1.0, obs_high=1.0, obs_dims=2,
+                                                   max_rate=0.5, spike_train="regular"), states)  # fmt: skip
+    assert a.spike_log[:, :8].any()
+
+
+def test_fourier_features_on_off_code_by_hand():
+    from spikesim.inputs import FourierFeatures
+
+    inputs = FourierFeatures(n_inputs=8, fourier_order=1, obs_low=[0, 0], obs_high=[1, 1], max_rate=0.4,
+                             feature_code="on_off")  # fmt: skip
+    phi = inputs.features([0.25, 0.5])  # cos(pi c . x), c in {0, 1}^2: 1, cos(pi/2), cos(pi/4), cos(3pi/4)
+    np.testing.assert_allclose(phi, [1, 0, math.sqrt(0.5), -math.sqrt(0.5)], atol=1e-12)
+    h = 0.4 * math.sqrt(0.5)
+    np.testing.assert_allclose(inputs.rates([0.25, 0.5]), [0.4, 0, h, 0, 0, 0, 0, h], atol=1e-12)
+    with pytest.raises(ConfigError, match=r"'n_inputs' expects 2 \(fourier_order \+ 1\)\^m = 8 .*'on_off'.*got 4"):
+        FourierFeatures(n_inputs=4, fourier_order=1, obs_low=[0, 0], obs_high=[1, 1], feature_code="on_off")
+    with pytest.raises(ConfigError, match="'feature_code'"):
+        FourierFeatures(n_inputs=4, fourier_order=1, obs_low=[0, 0], obs_high=[1, 1], feature_code="onoff")

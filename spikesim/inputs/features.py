@@ -23,13 +23,24 @@ class FourierFeatures(RateInputs):
     finite; where it is not (CartPole's velocities), the experiment gives the
     range the task visits. Every coefficient vector ``c`` in ``{0, ..., n}^m``
     (all ``(n + 1)^m`` of them, in lexicographic order: ``c = 0`` first, the
-    last dimension varying fastest) gives one feature and one input:
+    last dimension varying fastest) gives one feature,
 
-    ``phi_c = cos(pi c . x)`` in ``[-1, 1]``, fired at the rate
-    ``rate_c = max_rate * (1 + phi_c) / 2`` (spikes per step),
+    ``phi_c = cos(pi c . x)`` in ``[-1, 1]``,
 
-    so ``n_inputs`` must be ``(n + 1)^m``. Input ``c = 0`` fires at
-    ``max_rate`` whatever the observation: a bias input.
+    fired (``feature_code``, rates in spikes per step)
+
+    - ``"offset"``: by one input at ``max_rate * (1 + phi_c) / 2``, so
+      ``n_inputs`` must be ``(n + 1)^m``;
+    - ``"on_off"``: by two, an "on" input at ``max_rate * max(phi_c, 0)``
+      and an "off" input at ``max_rate * max(-phi_c, 0)`` (all the on
+      inputs first), so ``n_inputs`` must be ``2 (n + 1)^m``.
+
+    Input ``c = 0`` fires at ``max_rate`` whatever the observation: a bias
+    input. With ``"offset"`` every input fires at half ``max_rate`` on
+    average, so a weight change in proportion to the inputs' rates (the
+    presynaptic eligibility of :class:`~spikesim.ActorCriticNetwork`) moves
+    the drive of every state by about the same amount; with ``"on_off"`` an
+    input is silent where its feature has the other sign.
 
     Angles given as a cosine and a sine (Acrobot's, Pendulum's) can be read
     as angles first: each pair ``(i, j)`` of ``obs_angles`` replaces the
@@ -44,6 +55,10 @@ class FourierFeatures(RateInputs):
     >>> inputs = FourierFeatures(n_inputs=4, obs_low=[0, 0], obs_high=[1, 2], fourier_order=1, max_rate=0.5)
     >>> inputs.rates([0.0, 2.0]).tolist()  # x = (0, 1): phi = cos(0), cos(pi), cos(0), cos(pi)
     [0.5, 0.0, 0.5, 0.0]
+    >>> inputs = FourierFeatures(n_inputs=8, obs_low=[0, 0], obs_high=[1, 2], fourier_order=1, max_rate=0.5,
+    ...                          feature_code="on_off")
+    >>> inputs.rates([0.0, 2.0]).tolist()  # on: max(phi, 0), then off: max(-phi, 0)
+    [0.5, 0.0, 0.5, 0.0, 0.0, 0.5, 0.0, 0.5]
 
     An angle given as (cos, sin), then a velocity:
 
@@ -60,6 +75,11 @@ class FourierFeatures(RateInputs):
         Param("obs_high", "float|array", REQUIRED, "upper end of each observation dimension's range (number or one per dimension)"),
         Param("fourier_order", "int", 2, "highest coefficient n of the basis: (n + 1)^m features", "[0, 20]"),
         Param("max_rate", "float", 0.2, "spike probability per step of an input whose feature is 1", "[0, 1]"),
+        Param(
+            "feature_code", "str", "offset",
+            "one input per feature at max_rate (1 + phi) / 2, or two at max_rate max(phi, 0) and max_rate max(-phi, 0)",
+            choices=("offset", "on_off"),
+        ),
         Param("obs_angles", "any", (), "pairs (i, j) of observation indices holding cos and sin of an angle, read as the angle atan2(s_j, s_i)"),
     )
 
@@ -82,7 +102,10 @@ class FourierFeatures(RateInputs):
         self.keep = keep  # the observation's values that stay, in order (a cosine of a pair becomes its angle)
         self.angle_at = [int(np.flatnonzero(keep == i)[0]) for i, _ in self.angles]
         n_features = (self.fourier_order + 1) ** m
-        if self.n_inputs != n_features:
+        if self.feature_code == "on_off" and self.n_inputs != 2 * n_features:
+            expected = f"2 (fourier_order + 1)^m = {2 * n_features} for {m} dimensions with feature_code 'on_off'"
+            raise self.error("n_inputs", expected, self.n_inputs)
+        if self.feature_code == "offset" and self.n_inputs != n_features:
             raise self.error("n_inputs", f"(fourier_order + 1)^m = {n_features} for {m} dimensions", self.n_inputs)
         self.low, self.span = low, high - low
         self.coefficients = np.array(list(itertools.product(range(self.fourier_order + 1), repeat=m)), np.float64)
@@ -122,4 +145,7 @@ class FourierFeatures(RateInputs):
         return np.cos(np.pi * (self.coefficients @ x))
 
     def rates(self, state: Any) -> np.ndarray:
-        return self.max_rate * 0.5 * (1.0 + self.features(state))
+        phi = self.features(state)
+        if self.feature_code == "on_off":
+            return self.max_rate * np.concatenate([np.maximum(phi, 0.0), np.maximum(-phi, 0.0)])
+        return self.max_rate * 0.5 * (1.0 + phi)

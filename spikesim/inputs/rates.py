@@ -13,17 +13,48 @@ from spikesim.params import REQUIRED, ConfigError, Param, call_user
 
 class RateParams(NamedTuple):
     firing_steps: int  # -1: all steps
+    regular: bool  # spike_train "regular"
 
 
 class RateState(NamedTuple):
     rates: np.ndarray  # (n_inputs,) spike probability per step this tick
+    phase: np.ndarray  # (n_inputs,) each input's progress to its next spike ("regular"; empty for "poisson")
+
+
+SPIKE_TRAIN = Param(
+    "spike_train", "str", "poisson",
+    "how an input turns its rate into spikes: 'poisson' (a random draw per step) or 'regular' (evenly spaced)",
+    choices=("poisson", "regular"),
+)  # fmt: skip
 
 
 class RateInputs(Inputs):
     """Base of rate encoders: once per tick :meth:`rates` maps the state to
-    one spike probability per input; at every step input ``i`` spikes when a
-    uniform draw ``U[0, 1) < rates[i]`` (one draw per input per step, while
-    the inputs fire)."""
+    one spike probability per input ``r_i``; at every step (while the inputs
+    fire) each input spikes
+
+    - ``spike_train = "poisson"``: when a uniform draw ``U[0, 1) < r_i`` (one
+      draw per input per step);
+    - ``spike_train = "regular"``: when its phase reaches 1,
+      ``phase_i <- phase_i + r_i``, and if ``phase_i >= 1``: spike and
+      ``phase_i <- phase_i - 1``. The phases start uniform in ``[0, 1)`` at
+      each :meth:`reset` (one draw per input) and run on across ticks, so an
+      input at rate ``r`` fires ``floor(phase_0 + r T)`` times in ``T``
+      steps: the rate without the Poisson train's count noise (variance
+      ``T r (1 - r)``), which every neuron fed by that input shares.
+
+    Examples
+    --------
+    >>> inputs = RateMap(n_inputs=1, state_rate_map=[0.25], spike_train="regular", rng=np.random.default_rng(0))
+    >>> inputs.reset(); inputs.encode((0,)); out = np.zeros(1, bool); fired = []
+    >>> for t in range(8):
+    ...     RateInputs.reference(inputs.kernel_params(), inputs.state, t, inputs.rng, out)
+    ...     fired.append(int(out[0]))
+    >>> sum(fired), fired[:4].count(1)  # rate 0.25: one spike every 4 steps
+    (2, 1)
+    """
+
+    PARAMS = (SPIKE_TRAIN,)
 
     def rates(self, state: Any) -> np.ndarray:
         raise NotImplementedError
@@ -38,10 +69,11 @@ class RateInputs(Inputs):
         self.state.rates[:] = rates
 
     def make_kernel_params(self) -> RateParams:
-        return RateParams(self.input_firing_steps)
+        return RateParams(self.input_firing_steps, self.spike_train == "regular")
 
     def reset(self) -> None:
-        self.state = RateState(np.zeros(self.n_inputs))
+        phase = self.rng.random(self.n_inputs) if self.spike_train == "regular" else np.zeros(0)
+        self.state = RateState(np.zeros(self.n_inputs), phase)
 
     @staticmethod
     @nb.njit
@@ -49,8 +81,15 @@ class RateInputs(Inputs):
         if p.firing_steps >= 0 and t >= p.firing_steps:
             out[:] = False
             return
-        draws = rng.random(out.size)  # one block: faster than a draw per input, the same numbers
         rates = s.rates  # out of the tuple: no reference count per read
+        if p.regular:
+            phase = s.phase
+            for i in range(out.size):
+                x = phase[i] + rates[i]
+                out[i] = x >= 1.0
+                phase[i] = x - 1.0 if x >= 1.0 else x
+            return
+        draws = rng.random(out.size)  # one block: faster than a draw per input, the same numbers
         for i in range(out.size):
             out[i] = draws[i] < rates[i]
 
@@ -59,7 +98,13 @@ class RateInputs(Inputs):
         if p.firing_steps >= 0 and t >= p.firing_steps:
             out[:] = False
             return
+        if p.regular:
+            s.phase[:] += s.rates
+            out[:] = s.phase >= 1.0
+            s.phase[out] -= 1.0
+            return
         out[:] = rng.random(out.size) < s.rates
+
 
 STATE_RATE_MAP = Param(
     "state_rate_map", "any", REQUIRED,
