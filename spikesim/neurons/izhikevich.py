@@ -185,28 +185,27 @@ class Izhikevich(Neurons):
         noise = p.noise
         v = s.v
         u = s.u
-        n = v.size if noise > 0.0 else 0
-        if p.noise_bits == 32:  # one block: faster than a draw per neuron
-            draws = rng.integers(0, 2**64 - 1, (n + 1) // 2, np.uint64, endpoint=True).view(np.uint32)[:n] * 2.0**-32
-        else:
-            draws = rng.random(n)
+        if noise > 0.0 and p.noise_bits == 32:
+            # one block of draws; each neuron's half turned into U in the loop (no array of U per step)
+            halves = rng.integers(0, 2**64 - 1, (v.size + 1) // 2, np.uint64, endpoint=True).view(np.uint32)
+            for i in range(v.size):
+                drive = current[i] + bias + noise * (halves[i] * 2.0**-32 - 0.5)
+                x, y = _integrate(v[i], u[i], drive, a[i], b[i], half, dt)
+                fire = x >= v_peak
+                v[i] = c[i] if fire else x
+                u[i] = y + d[i] if fire else y
+                out[i] = fire
+            return
+        draws = rng.random(v.size if noise > 0.0 else 0)
         for i in range(v.size):
             drive = current[i] + bias
             if noise > 0.0:
                 drive = drive + noise * (draws[i] - 0.5)
-            x = v[i]
-            y = u[i]
-            x = x + half * ((0.04 * x + 5.0) * x + 140.0 - y + drive)
-            x = x + half * ((0.04 * x + 5.0) * x + 140.0 - y + drive)
-            y = y + dt * (a[i] * (b[i] * x - y))
-            if x >= v_peak:
-                v[i] = c[i]
-                u[i] = y + d[i]
-                out[i] = True
-            else:
-                v[i] = x
-                u[i] = y
-                out[i] = False
+            x, y = _integrate(v[i], u[i], drive, a[i], b[i], half, dt)
+            fire = x >= v_peak
+            v[i] = c[i] if fire else x
+            u[i] = y + d[i] if fire else y
+            out[i] = fire
 
     @staticmethod
     def reference(p, s, current, rng, out):
@@ -227,3 +226,11 @@ class Izhikevich(Neurons):
         v[fire] = p.c[fire]
         u[fire] += p.d[fire]
         out[:] = fire
+
+
+@nb.njit(inline="always")
+def _integrate(x, y, drive, a, b, half, dt):
+    """One step of ``(v, u) = (x, y)`` before the spike test: two half steps of ``v``, then ``u``."""
+    x = x + half * ((0.04 * x + 5.0) * x + 140.0 - y + drive)
+    x = x + half * ((0.04 * x + 5.0) * x + 140.0 - y + drive)
+    return x, y + dt * (a * (b * x - y))
