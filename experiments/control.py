@@ -295,9 +295,11 @@ class AcrobotActorCritic(ActorCriticNetwork):
 
 #: The keys of mountaincar-ac's network over :data:`CONTROL_KEYS`: a noise-free critic (its expected drive)
 #: starting at V = 0, above every true value (-1 per step), so that the states already visited look worse
-#: than the others (exploration by optimism: the drive can fall below ``v_bias``, a spike count cannot), and
-#: Acrobot's slower actor at half its learning rate.
+#: than the others (exploration by optimism: the drive can fall below ``v_bias``, a spike count cannot),
+#: Acrobot's slower actor at half its learning rate, and Acrobot's inputs: an "on" and an "off" input per
+#: feature (32 inputs) with evenly spaced spikes.
 MOUNTAINCAR_KEYS = {
+    "n_inputs": 32, "feature_code": "on_off", "spike_train": "regular",
     "critic_readout": "drive", "gamma": 0.99, "v_bias": 0.0, "v_scale": 200.0, "learning_rate": 0.001,
     "actor_gain": 0.2, "other_actions_gain": -0.66,
 }  # fmt: skip
@@ -305,12 +307,13 @@ MOUNTAINCAR_KEYS = {
 
 class MountainCarActorCritic(ActorCriticNetwork):
     """MountainCar-v0's position and velocity (within the space's bounds) ->
-    the order-3 Fourier basis (16 inputs) -> 40 critic + 3 x 20 actor
+    the order-3 Fourier basis (16 features, 32 on and off inputs) -> 40 critic + 3 x 20 actor
     escape-noise neurons, with :data:`MOUNTAINCAR_KEYS`. Rewards are -1 per
     step until the goal."""
 
     parts = CONTROL_PARTS
-    keys = {**CONTROL_KEYS, **sizes([-1.2, -0.07], [0.6, 0.07], order=3, n_actions=3), **MOUNTAINCAR_KEYS}
+    keys = {**CONTROL_KEYS, **sizes([-1.2, -0.07], [0.6, 0.07], order=3, n_actions=3, inputs_per_feature=2),
+            **MOUNTAINCAR_KEYS}
 
 
 class LunarLanderActorCritic(ActorCriticNetwork):

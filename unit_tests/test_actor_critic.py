@@ -306,7 +306,7 @@ def test_a_reduced_replication_of_cartpole_ac_reports_the_twins_and_draws_the_cu
 
 # ---------------------------------------------------------------- the other control tasks
 @pytest.mark.parametrize("name, sizes, env_id", [("acrobot-ac", (162, 100, 60), "Acrobot-v1"),
-                                                 ("mountaincar-ac", (16, 100, 60), "MountainCar-v0")])  # fmt: skip
+                                                 ("mountaincar-ac", (32, 100, 60), "MountainCar-v0")])  # fmt: skip
 def test_control_experiments_build_from_their_gym_environment(name, sizes, env_id):
     experiment = get(name)
     net, game = experiment.build(seed=0)
