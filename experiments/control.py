@@ -327,9 +327,11 @@ class LunarLanderActorCritic(ActorCriticNetwork):
 
 
 #: The keys of pendulum-ac's network over :data:`CONTROL_KEYS`: a noise-free critic (its expected drive)
-#: centred on -160, within the values of Pendulum's returns (-16.3 to 0 per step, discounted by 0.95), and
-#: Acrobot's slower actor and learning rate.
+#: centred on -160, within the values of Pendulum's returns (-16.3 to 0 per step, discounted by 0.95),
+#: Acrobot's slower actor and learning rate, and Acrobot's inputs: an "on" and an "off" input per feature with
+#: evenly spaced spikes.
 PENDULUM_KEYS = {
+    "n_inputs": 54, "feature_code": "on_off", "spike_train": "regular",
     "critic_readout": "drive", "v_bias": -160.0, "v_scale": 200.0, "learning_rate": 0.002,
     "actor_gain": 0.2, "other_actions_gain": -0.66,
 }  # fmt: skip
@@ -338,13 +340,14 @@ PENDULUM_KEYS = {
 class PendulumActorCritic(ActorCriticNetwork):
     """Pendulum-v1's 3 observations (cos and sin of the angle, the angular
     velocity, within the space's bounds) -> the order-2 Fourier basis (27
-    inputs) -> 40 critic + 5 x 20 actor escape-noise neurons, the groups
+    features, 54 on and off inputs) -> 40 critic + 5 x 20 actor escape-noise neurons, the groups
     preferring torques -2, -1, 0, 1 and 2 (the wrapper's ``action_bins``),
     with :data:`PENDULUM_KEYS`. Rewards are between -16.3 and 0 per step: V
     is negative, from ``v_bias``."""
 
     parts = CONTROL_PARTS
-    keys = {**CONTROL_KEYS, **sizes([-1, -1, -8], [1, 1, 8], order=2, n_actions=5), **PENDULUM_KEYS}
+    keys = {**CONTROL_KEYS, **sizes([-1, -1, -8], [1, 1, 8], order=2, n_actions=5, inputs_per_feature=2),
+            **PENDULUM_KEYS}
 
 
 ACROBOT_AC = register(

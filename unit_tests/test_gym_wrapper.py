@@ -323,7 +323,7 @@ def test_experiment_for_a_one_dimensional_box_action_is_the_actor_critic_on_pref
     experiment = experiment_for("Pendulum-v1")
     assert issubclass(experiment.network, GymActorCritic) and experiment.game_params["action_bins"] == 5
     network, game = experiment.build(seed=1)
-    assert (network.n_inputs, network.n_outputs) == (27, 5 * 20)  # 3^3 Fourier features; 5 groups of 20
+    assert (network.n_inputs, network.n_outputs) == (54, 5 * 20)  # 3^3 Fourier features, on and off; 5 groups of 20
     assert [game.decode(i).tolist() for i in range(5)] == [[-2.0], [-1.0], [0.0], [1.0], [2.0]]
 
 
