@@ -36,7 +36,7 @@ class FourierFeatures(RateInputs):
       inputs first), so ``n_inputs`` must be ``2 (n + 1)^m``.
 
     Input ``c = 0`` fires at ``max_rate`` whatever the observation: a bias
-    input. With ``"offset"`` every input fires at half ``max_rate`` on
+    input (with ``"on_off"`` its off input never fires). With ``"offset"`` every input fires at half ``max_rate`` on
     average, so a weight change in proportion to the inputs' rates (the
     presynaptic eligibility of :class:`~spikesim.ActorCriticNetwork`) moves
     the drive of every state by about the same amount; with ``"on_off"`` an
