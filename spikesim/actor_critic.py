@@ -14,6 +14,7 @@ import numbers
 import time
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
+import numba as nb
 import numpy as np
 
 from spikesim.inputs import RateInputs
@@ -232,17 +233,18 @@ class ActorCriticNetwork(RLNetwork):
         n_critic = self.config["n_critic"]
         if self.config["critic_readout"] == "drive":
             sources, synapses = self._critic_inputs
-            drive = self.inputs.magnitude * float(self.inputs.state.rates[sources] @ self.w[synapses]) / n_critic
+            # a NumPy sum, not a BLAS dot: from about 10,000 terms the BLAS splits a dot across threads, which
+            # on a busy machine took milliseconds instead of microseconds, and whose sums depend on the threads
+            drive = self.inputs.magnitude * float(np.sum(self.inputs.state.rates[sources] * self.w[synapses])) / n_critic
             return self.config["v_bias"] + self.config["v_scale"] * drive
         spikes = self._log[:, self.n_inputs : self.n_inputs + n_critic]
         return self.config["v_bias"] + self.config["v_scale"] * spikes.sum() / (n_critic * self.processing_time)
 
     def greedy_action(self) -> int:
         """The group with the largest expected input drive at the inputs' current rates (first on a tie)."""
-        n_actor = self.n_outputs
-        w_in = self.matrix[: self.n_inputs, self.n_neurons - n_actor :]
-        drive = self.inputs.magnitude * (self.inputs.state.rates @ w_in)
-        return int(np.argmax(drive.reshape(self.readout.n_groups, -1).sum(axis=1)))
+        actor, sources = self._actor_inputs[:2]
+        terms = self.inputs.magnitude * self.inputs.state.rates[sources] * self.w[actor]
+        return int(np.argmax(np.bincount(self.synapse_group[actor], terms, self.readout.n_groups)))
 
     def tick(self, state: Any) -> Any:
         """One environment step: the spiking action in training (and the TD
@@ -320,12 +322,13 @@ class ActorCriticNetwork(RLNetwork):
         self._critic_trace = decay * self._critic_trace + step.eligibility
         self._actor_trace = decay * self._actor_trace + np.outer(gains, step.eligibility)
         rate = self.synapses.learning_rate * delta
+        add = _add_traces if self.engine == "numba" else _add_traces_reference
         sources, critic = self._critic_inputs
-        change = rate * self.config["critic_gain"] * self._critic_trace[sources]
-        self.w[critic] = np.clip(self.w[critic] + change, *self._critic_input_bounds)
+        critic_trace = self._critic_trace.reshape(1, -1)
+        add(self.w, critic, np.zeros_like(sources), sources, critic_trace, rate * self.config["critic_gain"],
+            *self._critic_input_bounds)  # fmt: skip
         actor, sources, low, high = self._actor_inputs
-        change = rate * self._actor_trace[self.synapse_group[actor], sources]
-        self.w[actor] = np.clip(self.w[actor] + change, low, high)
+        add(self.w, actor, self.synapse_group[actor], sources, self._actor_trace, rate, low, high)
         self._check_finite()
 
     def imitate(self, state: Any, action: int) -> None:
@@ -353,6 +356,21 @@ class ActorCriticNetwork(RLNetwork):
         self.w[:] = before
         self.w[actor] = changed
         self._check_finite()
+
+
+@nb.njit(cache=True)
+def _add_traces(w, synapses, rows, sources, trace, scale, low, high):
+    """``w[k] <- clip(w[k] + scale * trace[row, source], low, high)`` for each
+    synapse ``k`` of ``synapses``, with its trace's row and source (and its
+    bounds) at the same position: the presynaptic eligibility's change."""
+    for q in range(synapses.size):
+        k = synapses[q]
+        w[k] = min(max(w[k] + scale * trace[rows[q], sources[q]], low[q]), high[q])
+
+
+def _add_traces_reference(w, synapses, rows, sources, trace, scale, low, high):
+    """:func:`_add_traces` in NumPy (the same numbers)."""
+    w[synapses] = np.clip(w[synapses] + scale * trace[rows, sources], low, high)
 
 
 def learn_from_demonstrations(network: ActorCriticNetwork, observations: Any, actions: Any, episode: Any,

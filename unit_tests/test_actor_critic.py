@@ -173,6 +173,20 @@ def test_greedy_evaluation_is_the_argmax_of_expected_drive_and_draws_no_noise():
     assert len(actions) == 1
     drive = net.inputs.rates(state) @ net.matrix[:4, 3:]
     assert actions.pop() == int(np.argmax([drive[:2].sum(), drive[2:].sum()]))
+    # other weights and states, against the dense matrix's drives: group 0 follows input 1, group 1 input 0
+    # (constant), so that each wins in some states; on top, small random weights
+    rng = np.random.default_rng(7)
+    sources, targets = net.graph.sources, net.graph.targets
+    onto_actor = (targets >= 3) & (sources < 4)
+    net.w[onto_actor] = rng.uniform(-0.1, 0.1, onto_actor.sum())
+    net.w[onto_actor & (targets < 5) & (sources == 1)] += 1.0
+    net.w[onto_actor & (targets >= 5) & (sources == 0)] += 0.5
+    chosen = []
+    for state in rng.uniform(-1.0, 1.0, (40, 2)):
+        drive = net.inputs.rates(state) @ net.matrix[:4, 3:]
+        chosen.append(net.tick(state))
+        assert chosen[-1] == int(np.argmax([drive[:2].sum(), drive[2:].sum()]))
+    assert set(chosen) == {0, 1}
 
 
 @pytest.mark.parametrize(
@@ -461,3 +475,8 @@ def test_both_engines_agree_with_the_presynaptic_eligibility():
     a, b = compare_networks(lambda engine: small(engine=engine, critic_readout="drive", eligibility="presynaptic"),
                             states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])  # fmt: skip
     assert a.last_td_error == pytest.approx(b.last_td_error)
+    # changes large enough to reach the bounds (+-3): the compiled update clips as NumPy does
+    a, b = compare_networks(lambda engine: small(engine=engine, critic_readout="drive", eligibility="presynaptic",
+                                                 learning_rate=200.0), states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])  # fmt: skip
+    from_input = a.graph.sources < 4
+    assert (a.w[from_input] == 3.0).any() and (a.w[from_input] == -3.0).any()
