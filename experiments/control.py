@@ -316,14 +316,34 @@ class MountainCarActorCritic(ActorCriticNetwork):
             **MOUNTAINCAR_KEYS}
 
 
+#: LunarLander-v3's observation (x, y, x', y', angle, angle', left leg, right leg) within about the ranges
+#: its steps visit (30 episodes of random actions: 1st-99th percentiles x +-0.9, y -0.02 to 1.58, x' +-1.6,
+#: y' -1.56 to 0.38, angle -1.8 to 1.4, angle' -0.7 to 3.0; larger values are clipped) rather than the
+#: space's +-2.5, +-10 and +-2 pi, within which the order-1 features hardly change: the linear twin on those
+#: learned to crash at once (-129.5 greedy on seed 0, docs/control.md).
+LUNARLANDER_LOW = [-1.5, -0.5, -2.0, -2.0, -1.5, -3.0, 0.0, 0.0]
+LUNARLANDER_HIGH = [1.5, 1.5, 2.0, 2.0, 1.5, 3.0, 1.0, 1.0]
+
+#: The keys of lunarlander-ac's network over :data:`CONTROL_KEYS`: Acrobot's inputs (an "on" and an "off"
+#: input per feature, evenly spaced spikes), critic (its expected drive, here from V = 0) and presynaptic
+#: eligibility, with the gains of a softmax policy's gradient at the uniform policy over 4 actions (3/4,
+#: -1/4) and a learning rate of 0.003 (0.01 stayed below a random policy on seed 0).
+LUNARLANDER_KEYS = {
+    "feature_code": "on_off", "spike_train": "regular",
+    "critic_readout": "drive", "v_bias": 0.0, "v_scale": 200.0, "eligibility": "presynaptic", "trace_decay": 0.8,
+    "learning_rate": 0.003, "critic_gain": 0.03, "actor_gain": 0.75, "other_actions_gain": -0.25,
+}  # fmt: skip
+
+
 class LunarLanderActorCritic(ActorCriticNetwork):
-    """LunarLander-v3's 8 observations (within the space's bounds) -> the
-    order-1 Fourier basis (256 inputs) -> 40 critic + 4 x 20 actor
-    escape-noise neurons."""
+    """LunarLander-v3's 8 observations (:data:`LUNARLANDER_LOW`,
+    :data:`LUNARLANDER_HIGH`) -> the order-1 Fourier basis (256 features,
+    512 on and off inputs) -> 40 critic + 4 x 20 actor escape-noise neurons,
+    with :data:`LUNARLANDER_KEYS`."""
 
     parts = CONTROL_PARTS
-    keys = {**CONTROL_KEYS, **sizes([-2.5, -2.5, -10, -10, -2 * np.pi, -10, 0, 0], [2.5, 2.5, 10, 10, 2 * np.pi, 10, 1, 1],
-                                    order=1, n_actions=4)}  # fmt: skip
+    keys = {**CONTROL_KEYS, **sizes(LUNARLANDER_LOW, LUNARLANDER_HIGH, order=1, n_actions=4, inputs_per_feature=2),
+            **LUNARLANDER_KEYS}
 
 
 #: The keys of pendulum-ac's network over :data:`CONTROL_KEYS`: a noise-free critic (its expected drive)
@@ -384,9 +404,10 @@ PENDULUM_AC = register(
 LUNARLANDER_AC = register(
     ControlExperiment(
         name="lunarlander-ac", network=LunarLanderActorCritic, game=gym_control("LunarLander-v3", extra="box2d"),
-        description="a spiking actor-critic (TD error as MSTDPET's modulator) on LunarLander-v3 (needs the box2d extra)",
+        description="a spiking actor-critic (TD error on traces of the inputs' rates) on LunarLander-v3 (needs the box2d extra)",
         episodes=3000, len_episode=1000, target=200.0, solve_threshold=200.0,
         metric_name="mean greedy return over the evaluation episodes (solved: 200)",
-        published={"episodes_to_solve": "2575 +- 667 (Chung and Kozma 2020, TD-STDP, LunarLander-v2)"}, **GYM_CONTROL,
+        published={"episodes_to_solve": "2575 +- 667 (Chung and Kozma 2020, TD-STDP, LunarLander-v2)"},
+        **{**GYM_CONTROL, "linear": {"critic_rate": 0.001, "actor_rate": 0.001, "trace_decay": 0.8}},
     )  # fmt: skip
 )

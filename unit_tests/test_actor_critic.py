@@ -330,6 +330,24 @@ def test_control_experiments_build_from_their_gym_environment(name, sizes, env_i
     assert game.env.action_space.contains(game.decode(net.tick(state)))
 
 
+def test_lunarlander_ac_reads_the_observation_within_its_ranges():
+    from spikesim.experiments.control import LUNARLANDER_HIGH, LUNARLANDER_LOW, LunarLanderActorCritic
+
+    net = LunarLanderActorCritic(seed=0)  # the network alone: the environment needs the box2d extra
+    assert (net.n_inputs, net.n_neurons, net.n_outputs) == (512, 120, 80)
+    low, high = np.array(LUNARLANDER_LOW), np.array(LUNARLANDER_HIGH)
+    beyond = [1.0, 1.0, 5.0, 5.0, 1.0, 5.0, 0.0, 0.0]
+    np.testing.assert_array_equal(net.inputs.rates(high + beyond), net.inputs.rates(high))  # clipped
+    np.testing.assert_array_equal(net.inputs.rates(low - beyond), net.inputs.rates(low))
+    # order 1: at the middle of the ranges (x = 1/2 in every dimension) feature c is cos(pi |c| / 2), |c| the
+    # number of its ones: 1, 0, -1, 0, 1...; it fires its "on" input at max_rate max(phi, 0), its "off" input
+    # (256 further on) at max_rate max(-phi, 0)
+    phi = np.round(np.cos(np.pi * net.inputs.coefficients.sum(axis=1) / 2))
+    expected = 0.2 * np.concatenate([np.maximum(phi, 0.0), np.maximum(-phi, 0.0)])
+    np.testing.assert_allclose(net.inputs.rates((low + high) / 2), expected, atol=1e-12)
+    assert (expected > 0).sum() == 1 + 28 + 70 + 28 + 1  # |c| = 0, 2, 4, 6, 8 (binomial coefficients of 8)
+
+
 def test_an_environment_whose_extra_is_missing_names_the_extra(monkeypatch):
     from spikesim.experiments import control
 
