@@ -39,7 +39,8 @@ from gymnasium import spaces
 from spikesim import names
 from spikesim.actor_critic import ActorCriticNetwork
 from spikesim.experiments.control import (
-    ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, N_CRITIC, PENDULUM_KEYS, input_mask,
+    ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, LUNARLANDER_HIGH, LUNARLANDER_KEYS, LUNARLANDER_LOW,
+    N_CRITIC, PENDULUM_KEYS, input_mask,
 )
 from spikesim.experiments.discrete import BY_ENV, DISCRETE_KEYS, DISCRETE_PARTS, PER_ACTION, q_sizes
 from spikesim.experiments.registry import Experiment, mean_total_reward
@@ -277,10 +278,15 @@ ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 #: the goal: it gets acrobot-ac's network (:data:`~spikesim.experiments.control.ACROBOT_KEYS`) and holds
 #: each action for :data:`~spikesim.experiments.control.ACROBOT_HOLD` steps. Pendulum-v1 gets pendulum-ac's
 #: critic read from its drive (:data:`~spikesim.experiments.control.PENDULUM_KEYS`): greedy -525.6 and -601.0
-#: on seeds 0 and 1, against -1438 and -1430 with the spike-count critic.
+#: on seeds 0 and 1, against -1438 and -1430 with the spike-count critic. LunarLander-v3's velocity and
+#: angle bounds leave the features nearly constant: it gets lunarlander-ac's ranges and learner
+#: (:data:`~spikesim.experiments.control.LUNARLANDER_KEYS`; its training stayed at a random policy's level
+#: with the space's bounds).
 TUNED: dict[str, dict[str, dict[str, Any]]] = {
     "Acrobot-v1": {"keys": ACROBOT_KEYS, "game": {"action_repeat": ACROBOT_HOLD}},
     "Pendulum-v1": {"keys": PENDULUM_KEYS},
+    "LunarLander-v3": {"keys": {**LUNARLANDER_KEYS, "n_inputs": 512, "obs_low": LUNARLANDER_LOW,
+                                "obs_high": LUNARLANDER_HIGH}},  # fmt: skip
 }
 
 

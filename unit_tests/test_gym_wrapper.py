@@ -316,6 +316,12 @@ def test_experiment_for_an_environment_with_discrete_actions_is_the_actor_critic
     acrobot = experiment_for("Acrobot-v1")  # TUNED: both angles and velocities, order 2 (3^4 = 81, on and off), held actions
     assert acrobot.network.keys["fourier_order"] == 2 and acrobot.network.keys["obs_angles"] == [(0, 1), (2, 3)]
     assert acrobot.game_params["action_repeat"] == 3 and acrobot.build(seed=0)[0].n_inputs == 162
+    lander = experiment_for("LunarLander-v3").build(seed=0)[0]  # TUNED: lunarlander-ac's ranges and learner
+    same = experiments.get("lunarlander-ac").build(seed=0)[0]
+    assert (lander.n_inputs, lander.config["eligibility"]) == (512, "presynaptic")
+    np.testing.assert_array_equal(lander.config["obs_high"], same.config["obs_high"])
+    observation = np.array([0.3, 1.2, -0.5, -1.0, 0.2, 0.4, 0.0, 1.0])
+    np.testing.assert_array_equal(lander.inputs.rates(observation), same.inputs.rates(observation))
     assert experiments.experiment_for is experiment_for and experiments.network_for is network_for
 
 
