@@ -333,7 +333,7 @@ def test_control_experiments_build_from_their_gym_environment(name, sizes, env_i
 def test_lunarlander_ac_reads_the_observation_within_its_ranges():
     from spikesim.experiments.control import LUNARLANDER_HIGH, LUNARLANDER_LOW, LunarLanderActorCritic
 
-    net = LunarLanderActorCritic(seed=0)  # the network alone: the environment needs the box2d extra
+    net = LunarLanderActorCritic(seed=0)  # the network alone, without the environment
     assert (net.n_inputs, net.n_neurons, net.n_outputs) == (512, 120, 80)
     low, high = np.array(LUNARLANDER_LOW), np.array(LUNARLANDER_HIGH)
     beyond = [1.0, 1.0, 5.0, 5.0, 1.0, 5.0, 0.0, 0.0]
