@@ -324,12 +324,14 @@ class MountainCarActorCritic(ActorCriticNetwork):
 LUNARLANDER_LOW = [-1.5, -0.5, -2.0, -2.0, -1.5, -3.0, 0.0, 0.0]
 LUNARLANDER_HIGH = [1.5, 1.5, 2.0, 2.0, 1.5, 3.0, 1.0, 1.0]
 
-#: The keys of lunarlander-ac's network over :data:`CONTROL_KEYS`: Acrobot's inputs (an "on" and an "off"
-#: input per feature, evenly spaced spikes), critic (its expected drive, here from V = 0) and presynaptic
+#: The keys of lunarlander-ac's network over :data:`CONTROL_KEYS` (and of ``gym:LunarLander-v3``'s): the
+#: order-1 Fourier basis within :data:`LUNARLANDER_LOW`, :data:`LUNARLANDER_HIGH` with Acrobot's inputs (an
+#: "on" and an "off" input per feature, evenly spaced spikes: 512 inputs), critic (its expected drive, here from V = 0) and presynaptic
 #: eligibility, with the gains of a softmax policy's gradient at the uniform policy over 4 actions (3/4,
 #: -1/4) and a learning rate of 0.003 (0.01 stayed below a random policy on seed 0).
 LUNARLANDER_KEYS = {
-    "feature_code": "on_off", "spike_train": "regular",
+    "n_inputs": 512, "feature_code": "on_off", "spike_train": "regular", "fourier_order": 1,
+    "obs_low": LUNARLANDER_LOW, "obs_high": LUNARLANDER_HIGH,
     "critic_readout": "drive", "v_bias": 0.0, "v_scale": 200.0, "eligibility": "presynaptic", "trace_decay": 0.8,
     "learning_rate": 0.003, "critic_gain": 0.03, "actor_gain": 0.75, "other_actions_gain": -0.25,
 }  # fmt: skip

@@ -39,8 +39,8 @@ from gymnasium import spaces
 from spikesim import names
 from spikesim.actor_critic import ActorCriticNetwork
 from spikesim.experiments.control import (
-    ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, LUNARLANDER_HIGH, LUNARLANDER_KEYS, LUNARLANDER_LOW,
-    N_CRITIC, PENDULUM_KEYS, input_mask,
+    ACROBOT_HOLD, ACROBOT_KEYS, ACTOR_PER_ACTION, CONTROL_KEYS, LUNARLANDER_KEYS, N_CRITIC, PENDULUM_KEYS,
+    input_mask,
 )
 from spikesim.experiments.discrete import BY_ENV, DISCRETE_KEYS, DISCRETE_PARTS, PER_ACTION, q_sizes
 from spikesim.experiments.registry import Experiment, mean_total_reward
@@ -285,8 +285,7 @@ ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 TUNED: dict[str, dict[str, dict[str, Any]]] = {
     "Acrobot-v1": {"keys": ACROBOT_KEYS, "game": {"action_repeat": ACROBOT_HOLD}},
     "Pendulum-v1": {"keys": PENDULUM_KEYS},
-    "LunarLander-v3": {"keys": {**LUNARLANDER_KEYS, "n_inputs": 512, "obs_low": LUNARLANDER_LOW,
-                                "obs_high": LUNARLANDER_HIGH}},  # fmt: skip
+    "LunarLander-v3": {"keys": LUNARLANDER_KEYS},
 }
 
 

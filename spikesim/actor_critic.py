@@ -211,6 +211,7 @@ class ActorCriticNetwork(RLNetwork):
         onto_critic = np.flatnonzero((targets < n_critic) & (sources < self.n_inputs))
         #: The synapses from the inputs onto the critic, and their sources (``critic_readout = "drive"``).
         self._critic_inputs = (sources[onto_critic], onto_critic)
+        self._critic_rows = np.zeros(onto_critic.size, np.int64)  # the critic's one trace row, per synapse
         ids = self.graph.bound_id[onto_critic]
         self._critic_input_bounds = (self.graph.bound_lo[ids], self.graph.bound_hi[ids])
         actor_inputs = self._actor[sources[self._actor] < self.n_inputs]
@@ -324,9 +325,8 @@ class ActorCriticNetwork(RLNetwork):
         rate = self.synapses.learning_rate * delta
         add = _add_traces if self.engine == "numba" else _add_traces_reference
         sources, critic = self._critic_inputs
-        critic_trace = self._critic_trace.reshape(1, -1)
-        add(self.w, critic, np.zeros_like(sources), sources, critic_trace, rate * self.config["critic_gain"],
-            *self._critic_input_bounds)  # fmt: skip
+        add(self.w, critic, self._critic_rows, sources, self._critic_trace.reshape(1, -1),
+            rate * self.config["critic_gain"], *self._critic_input_bounds)  # fmt: skip
         actor, sources, low, high = self._actor_inputs
         add(self.w, actor, self.synapse_group[actor], sources, self._actor_trace, rate, low, high)
         self._check_finite()
