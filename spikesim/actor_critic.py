@@ -132,7 +132,8 @@ class ActorCriticNetwork(RLNetwork):
     postsynaptic firing rate, which weighs every change by how much the
     neuron fires; the presynaptic one does not (Acrobot-v1 learns with it,
     see ``acrobot-ac``). Only the synapses from the inputs learn; the spikes
-    still choose the action in training.
+    still choose the action in training, and the ticks skip the rule's own
+    traces, which nothing reads (:attr:`synapses_learn`).
 
     The reward baseline of the rule must be off (``baseline_rate = 0``): the
     critic is the baseline. :meth:`~spikesim.Network.save` keeps no step
@@ -240,6 +241,12 @@ class ActorCriticNetwork(RLNetwork):
             return self.config["v_bias"] + self.config["v_scale"] * drive
         spikes = self._log[:, self.n_inputs : self.n_inputs + n_critic]
         return self.config["v_bias"] + self.config["v_scale"] * spikes.sum() / (n_critic * self.processing_time)
+
+    @property
+    def synapses_learn(self) -> bool:
+        """With the presynaptic eligibility the rule's STDP eligibility is
+        never read, so the tick skips the rule (the same spikes and weights)."""
+        return self.training and self.config["eligibility"] != "presynaptic"
 
     def greedy_action(self) -> int:
         """The group with the largest expected input drive at the inputs' current rates (first on a tie)."""

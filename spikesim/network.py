@@ -383,6 +383,13 @@ class Network:
         self.training = False
 
     @property
+    def synapses_learn(self) -> bool:
+        """Whether a tick runs the synapses' rule (its traces and weight
+        changes): in training. A network that keeps its eligibility elsewhere
+        turns it off."""
+        return self.training
+
+    @property
     def spike_log(self) -> np.ndarray:
         """The last tick's spikes: bool (processing_time, n_inputs + n_neurons),
         inputs first, the outputs last."""
@@ -423,7 +430,7 @@ class Network:
             delayed = ()
             args = [x for part in parts for x in (part.kernel_params(), part.state)]
         run(
-            self.processing_time, self.training, self.rng, self.n_inputs, *args, rw_p, rw_s,
+            self.processing_time, self.synapses_learn, self.rng, self.n_inputs, *args, rw_p, rw_s,
             self.graph, self.w, self.spike_value, self._spikes, self._fired, self._n_fired,
             self._current, self._log, self._rewards, *delayed,
         )  # fmt: skip

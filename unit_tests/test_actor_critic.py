@@ -94,7 +94,7 @@ def test_fourier_features_refuse_bad_values(keys, message):
 
 
 # ---------------------------------------------------------------- the network
-def small(**keys):
+def small(network=ActorCriticNetwork, **keys):
     """4 Fourier inputs of a 2-D observation -> 3 critic + 2 x 2 actor escape-noise neurons."""
     n_neurons = 7
     values = {
@@ -107,7 +107,7 @@ def small(**keys):
     parts = {"inputs": FourierFeatures, "neurons": EscapeNoise, "weights": Random, "synapses": MSTDPET,
              "readout": TopAction}  # fmt: skip
     parts.update({k: values.pop(k) for k in ("synapses",) if k in values})
-    return ActorCriticNetwork(parts=parts, **values)
+    return network(parts=parts, **values)
 
 
 def test_delta_of_a_step_is_applied_after_the_next_tick_with_the_eligibility_of_its_own_tick():
@@ -498,3 +498,26 @@ def test_both_engines_agree_with_the_presynaptic_eligibility():
                                                  learning_rate=200.0), states, [1.0, -0.5, 2.0, 0.0, 1.0, 3.0])  # fmt: skip
     from_input = a.graph.sources < 4
     assert (a.w[from_input] == 3.0).any() and (a.w[from_input] == -3.0).any()
+
+
+class RuleAlwaysOn(ActorCriticNetwork):
+    """Runs the rule's STDP traces in every training tick, as before the presynaptic eligibility skipped them."""
+
+    @property
+    def synapses_learn(self) -> bool:
+        return self.training
+
+
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_presynaptic_eligibility_skips_the_rule_and_changes_nothing(engine):
+    keys = {"critic_readout": "drive", "eligibility": "presynaptic", "engine": engine}
+    net, ruled = small(**keys), small(RuleAlwaysOn, **keys)
+    assert not net.synapses_learn and ruled.synapses_learn
+    for t in range(8):
+        s = np.array([0.2 * t - 0.7, 0.5 - 0.1 * t])
+        for n in (net, ruled):
+            n.reward(s, n.tick(s), None, 1.0 - 0.3 * t, terminated=t == 7)
+        np.testing.assert_array_equal(net.spike_log, ruled.spike_log)
+    np.testing.assert_array_equal(net.w, ruled.w)
+    assert ruled.synapses.state.z.any() and not net.synapses.state.z.any()  # the skipped traces
+    assert small(critic_readout="drive").synapses_learn  # the STDP eligibility needs them
