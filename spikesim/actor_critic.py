@@ -220,6 +220,7 @@ class ActorCriticNetwork(RLNetwork):
         #: The synapses from the inputs onto the actor, their sources and bounds (eligibility "presynaptic").
         self._actor_inputs = (actor_inputs, sources[actor_inputs], self.graph.bound_lo[ids], self.graph.bound_hi[ids])
         self.last_td_error = 0.0
+        self._imitating = False
 
     def reset(self) -> None:
         """Start an episode; a step still waiting for its TD error is dropped."""
@@ -244,9 +245,10 @@ class ActorCriticNetwork(RLNetwork):
 
     @property
     def synapses_learn(self) -> bool:
-        """With the presynaptic eligibility the rule's STDP eligibility is
-        never read, so the tick skips the rule (the same spikes and weights)."""
-        return self.training and self.config["eligibility"] != "presynaptic"
+        """With the presynaptic eligibility the TD error never reads the rule's
+        STDP eligibility, so the tick skips the rule (the same spikes and
+        weights); :meth:`imitate` reads it."""
+        return self.training and (self.config["eligibility"] == "stdp" or self._imitating)
 
     def greedy_action(self) -> int:
         """The group with the largest expected input drive at the inputs' current rates (first on a tie)."""
@@ -351,7 +353,11 @@ class ActorCriticNetwork(RLNetwork):
         A network in ``eval()`` does not learn."""
         if self._pending is not None or self._tick is not None:
             raise ConfigError(f"{type(self).__name__}: imitate() between an episode's ticks; reset() first")
-        Network.tick(self, state)
+        self._imitating = True
+        try:
+            Network.tick(self, state)
+        finally:
+            self._imitating = False
         if not self.training:
             return
         actor = self._actor

@@ -122,10 +122,12 @@ def test_the_record_command_writes_the_file_and_prints_the_mean_return(tmp_path,
 
 
 # ---------------------------------------------------------------- learning from demonstrations
-def test_imitation_moves_the_demonstrated_group_up_and_the_others_down_by_the_rules_change():
+@pytest.mark.parametrize("keys", [{}, {"critic_readout": "drive", "eligibility": "presynaptic"}])
+def test_imitation_moves_the_demonstrated_group_up_and_the_others_down_by_the_rules_change(keys):
     from test_actor_critic import small
 
-    net, twin = small(tau_m=2.0, bias=20.0), small(tau_m=2.0, bias=20.0)  # fast neurons: every group fires
+    # fast neurons: every group fires; imitation reads the rule's eligibility whatever the TD error multiplies
+    net, twin = small(tau_m=2.0, bias=20.0, **keys), small(tau_m=2.0, bias=20.0)
     state = np.array([0.2, -0.3])
     w0 = net.w.copy()
     net.imitate(state, 1)
