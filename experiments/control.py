@@ -269,13 +269,14 @@ ACROBOT_HOLD = 3
 #: (FourierFeatures' ``feature_code="on_off"``) with evenly spaced spikes (``spike_train="regular"``), a
 #: noise-free critic (its expected drive) whose value spans Acrobot's returns, and the presynaptic eligibility
 #: (TD(0.8) on the gradient of the drives) with the gains of a softmax policy's gradient at the uniform policy
-#: over 3 actions (2/3, -1/3), the critic's change 0.03 times the actor's.
+#: over 3 actions (2/3, -1/3), the critic's change 0.03 times the actor's. The greedy action reads a running
+#: average of the actor's weights over about the last 50 training episodes (``greedy_average``).
 ACROBOT_KEYS = {
     "n_inputs": 162, "feature_code": "on_off", "spike_train": "regular", "fourier_order": 2,
     "obs_low": ACROBOT_LOW, "obs_high": ACROBOT_HIGH, "obs_angles": [(0, 1), (2, 3)],
     "critic_readout": "drive", "gamma": 0.99, "v_bias": -100.0, "v_scale": 200.0,
     "eligibility": "presynaptic", "trace_decay": 0.8, "learning_rate": 0.01, "critic_gain": 0.03,
-    "actor_gain": 0.67, "other_actions_gain": -0.33,
+    "actor_gain": 0.67, "other_actions_gain": -0.33, "greedy_average": 0.02,
 }  # fmt: skip
 
 
@@ -379,7 +380,7 @@ ACROBOT_AC = register(
         episodes=500, len_episode=500, target=-100.0, solve_threshold=-100.0,
         metric_name="mean greedy return over the evaluation episodes (random policy: about -490; solved: -100)",
         published={"greedy_return": "-169.9 (a spiking actor with a TD-LTP critic)"},
-        **{**GYM_CONTROL, "linear": {"critic_rate": 0.003, "actor_rate": 0.003, "trace_decay": 0.8}},
+        **{**GYM_CONTROL, "linear": {"critic_rate": 0.003, "actor_rate": 0.003, "trace_decay": 0.8, "greedy_average": 0.02}},
     )  # fmt: skip
 )
 

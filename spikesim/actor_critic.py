@@ -111,6 +111,12 @@ class ActorCriticNetwork(RLNetwork):
     expected input drive ``sum_{i in group} sum_j magnitude * rate_j * w_ji``
     (``rate_j`` the inputs' spike probabilities for the state), the first
     such group on a tie. (The spiking tick still runs, for the metrics.)
+    With ``greedy_average`` above 0 the greedy action reads a running
+    average of the actor's weights instead (Polyak averaging of the
+    iterates), taken at the start of each episode that follows one in which
+    the weights changed, ``w_bar <- w_bar + greedy_average * (w - w_bar)``:
+    the weights of the last ``1 / greedy_average`` training episodes or so,
+    rather than those the last updates left. Training does not read it.
 
     Presynaptic eligibility (``eligibility = "presynaptic"``, with
     ``critic_readout = "drive"``): the TD error multiplies traces of the
@@ -166,11 +172,17 @@ class ActorCriticNetwork(RLNetwork):
             choices=("stdp", "presynaptic"),
         ),
         Param("trace_decay", "float", 0.8, "lambda of the presynaptic traces: they decay by gamma * lambda per tick", "[0, 1]"),
+        Param(
+            "greedy_average", "float", 0.0,
+            "rate of the running average of the actor's weights that the greedy action reads, taken at each "
+            "training episode's start (0: the greedy action reads the weights themselves)", "[0, 1]",
+        ),
     )  # fmt: skip
 
     def __init__(
         self, parts: Mapping[str, Any] | None = None, game: Any = None, modifiers: Iterable = (), **keys: Any
     ) -> None:
+        self._learned = False  # a weight changed since the episode's start (reset() reads it)
         super().__init__(parts, game, modifiers, **keys)
         name = type(self).__name__
         n_critic, n_actor = self.config["n_critic"], self.n_outputs
@@ -219,12 +231,21 @@ class ActorCriticNetwork(RLNetwork):
         ids = self.graph.bound_id[actor_inputs]
         #: The synapses from the inputs onto the actor, their sources and bounds (eligibility "presynaptic").
         self._actor_inputs = (actor_inputs, sources[actor_inputs], self.graph.bound_lo[ids], self.graph.bound_hi[ids])
+        #: With ``greedy_average`` above 0, the running average (:meth:`reset`) of the weights of the synapses from
+        #: the inputs onto the actor that the greedy action reads; it starts at their initial values.
+        self.greedy_weights = self.w[actor_inputs]
         self.last_td_error = 0.0
         self._imitating = False
 
     def reset(self) -> None:
-        """Start an episode; a step still waiting for its TD error is dropped."""
+        """Start an episode; a step still waiting for its TD error is dropped.
+        After an episode that changed the weights, the greedy action's average
+        takes the actor's: ``greedy_weights <- greedy_weights + greedy_average * (w - greedy_weights)``."""
         super().reset()
+        rate = self.config["greedy_average"]
+        if self._learned and rate > 0.0:
+            self.greedy_weights += rate * (self.w[self._actor_inputs[0]] - self.greedy_weights)
+        self._learned = False
         self._tick: Step | None = None  # the last tick's value and eligibility
         self._pending: Step | None = None  # the previous step, waiting for V of the last tick
         self._critic_trace = np.zeros(self.n_inputs)  # e_j of eligibility "presynaptic"
@@ -243,6 +264,10 @@ class ActorCriticNetwork(RLNetwork):
         spikes = self._log[:, self.n_inputs : self.n_inputs + n_critic]
         return self.config["v_bias"] + self.config["v_scale"] * spikes.sum() / (n_critic * self.processing_time)
 
+    def learner_arrays(self) -> dict[str, np.ndarray]:
+        """The greedy action's running average, when there is one."""
+        return {"greedy_weights": self.greedy_weights} if self.config["greedy_average"] > 0.0 else {}
+
     @property
     def synapses_learn(self) -> bool:
         """With the presynaptic eligibility the TD error never reads the rule's
@@ -251,9 +276,11 @@ class ActorCriticNetwork(RLNetwork):
         return self.training and (self.config["eligibility"] == "stdp" or self._imitating)
 
     def greedy_action(self) -> int:
-        """The group with the largest expected input drive at the inputs' current rates (first on a tie)."""
+        """The group with the largest expected input drive at the inputs' current rates (first on a tie),
+        from the weights or, with ``greedy_average`` above 0, their running average (:attr:`greedy_weights`)."""
         actor, sources = self._actor_inputs[:2]
-        terms = self.inputs.magnitude * self.inputs.state.rates[sources] * self.w[actor]
+        weights = self.greedy_weights if self.config["greedy_average"] > 0.0 else self.w[actor]
+        terms = self.inputs.magnitude * self.inputs.state.rates[sources] * weights
         return int(np.argmax(np.bincount(self.synapse_group[actor], terms, self.readout.n_groups)))
 
     def tick(self, state: Any) -> Any:
@@ -307,6 +334,7 @@ class ActorCriticNetwork(RLNetwork):
         """Apply ``delta`` to the eligibility kept with ``step`` (see the class doc)."""
         delta = td_error(step.reward, step.value, value_next, self.config["gamma"], terminated)
         self.last_td_error = delta
+        self._learned = True
         if self.config["eligibility"] == "presynaptic":
             self._learn_presynaptic(step, delta)
             return
@@ -368,6 +396,7 @@ class ActorCriticNetwork(RLNetwork):
         changed = np.clip(before[actor] + gain * (self.w[actor] - before[actor]), *self._actor_bounds)
         self.w[:] = before
         self.w[actor] = changed
+        self._learned = True
         self._check_finite()
 
 
@@ -439,7 +468,10 @@ class LinearActorCritic:
 
     (traces cleared at each episode's start; a truncated episode bootstraps
     on its last observation). The greedy action is ``argmax_a theta_a . phi(s)``
-    (the first on a tie). A decision costs ``n * n_actions``
+    (the first on a tie); with ``greedy_average`` above 0 it reads a running
+    average of ``theta`` instead, as :class:`ActorCriticNetwork`'s does
+    (``theta_bar <- theta_bar + greedy_average * (theta - theta_bar)`` at the
+    start of each episode after one that learned). A decision costs ``n * n_actions``
     multiply-accumulates (the actor's; ``macs_per_decision``).
 
     Examples
@@ -455,28 +487,34 @@ class LinearActorCritic:
 
     def __init__(self, features: Any, n_features: int, n_actions: int, critic_rate: float = 0.01,
                  actor_rate: float = 0.01, gamma: float = 0.99, trace_decay: float = 0.8,
-                 temperature: float = 1.0, seed: int | None = None) -> None:  # fmt: skip
+                 temperature: float = 1.0, greedy_average: float = 0.0, seed: int | None = None) -> None:  # fmt: skip
         for name, value, low in (("n_features", n_features, 1), ("n_actions", n_actions, 1)):
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"LinearActorCritic: {name} expects an integer >= {low}; got {value!r}")
         for name, value, high in (("critic_rate", critic_rate, np.inf), ("actor_rate", actor_rate, np.inf),
                                   ("gamma", gamma, 1.0), ("trace_decay", trace_decay, 1.0),
-                                  ("temperature", temperature, np.inf)):  # fmt: skip
+                                  ("temperature", temperature, np.inf), ("greedy_average", greedy_average, 1.0)):  # fmt: skip
             number = isinstance(value, numbers.Real) and not isinstance(value, bool)
             if not number or not 0.0 <= value <= high or (name == "temperature" and value == 0.0):
                 raise ConfigError(f"LinearActorCritic: {name} expects a number in [0, {high}]"
                                   f"{' above 0' if name == 'temperature' else ''}; got {value!r}")  # fmt: skip
         self.features, self.n_actions = features, int(n_actions)
         self.critic_rate, self.actor_rate, self.gamma = critic_rate, actor_rate, gamma
-        self.trace_decay, self.temperature = trace_decay, temperature
+        self.trace_decay, self.temperature, self.greedy_average = trace_decay, temperature, greedy_average
         self.v = np.zeros(int(n_features))
         self.theta = np.zeros((self.n_actions, int(n_features)))
+        self.theta_average = self.theta.copy()  # what the greedy action reads with greedy_average above 0
+        self._learned = False
         self.rng = np.random.default_rng(seed)
         self.macs_per_decision = int(n_features) * self.n_actions
         self.reset()
 
     def reset(self) -> None:
-        """Clear the eligibility traces (an episode's start)."""
+        """Clear the eligibility traces (an episode's start); after an episode
+        that learned, the greedy action's average takes ``theta``."""
+        if self._learned and self.greedy_average > 0.0:
+            self.theta_average += self.greedy_average * (self.theta - self.theta_average)
+        self._learned = False
         self.e_v = np.zeros_like(self.v)
         self.e_theta = np.zeros_like(self.theta)
 
@@ -492,8 +530,9 @@ class LinearActorCritic:
                        self.n_actions - 1))  # fmt: skip
 
     def greedy_action(self, state: Any) -> int:
-        """``argmax_a theta_a . phi(s)``, no random number drawn."""
-        return int(np.argmax(self.theta @ self._features(state)))
+        """``argmax_a theta_a . phi(s)`` (of the running average with ``greedy_average`` above 0), no random number drawn."""
+        theta = self.theta_average if self.greedy_average > 0.0 else self.theta
+        return int(np.argmax(theta @ self._features(state)))
 
     def learn(self, state: Any, action: int, state_next: Any, reward: float = 0.0, terminated: bool = False) -> float:
         """One step's update (see the class doc); returns ``delta``."""
@@ -506,6 +545,7 @@ class LinearActorCritic:
         self.e_theta = self.gamma * self.trace_decay * self.e_theta + grad / self.temperature
         self.v += self.critic_rate * delta * self.e_v
         self.theta += self.actor_rate * delta * self.e_theta
+        self._learned = True
         return delta
 
     def _features(self, state: Any) -> np.ndarray:

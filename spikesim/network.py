@@ -382,6 +382,11 @@ class Network:
         """Plasticity frozen: the weights do not change."""
         self.training = False
 
+    def learner_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays of a subclass's own learning state, by name, that :meth:`save`
+        keeps (as ``learner.<name>``) and :meth:`load` restores in place: none here."""
+        return {}
+
     @property
     def synapses_learn(self) -> bool:
         """Whether a tick runs the synapses' rule (its traces and weight
@@ -487,8 +492,7 @@ class Network:
         and a pair of files from two saves is refused by :meth:`load`."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"w": self.w, "signs": self.signs, "spike_value": self.spike_value, "out_degree": self.out_degree}
-        arrays.update({f"graph.{f}": v for f, v in zip(Graph._fields, self.graph)})
+        arrays = _arrays_of(self)
         config = {}
         for key, value in self.config.items():
             if isinstance(value, np.ndarray):
@@ -496,16 +500,7 @@ class Network:
                 config[key] = {"array": f"config.{key}"}
             else:
                 config[key] = _to_json(value, key)
-        states = {}
-        for family, part in self._named_parts().items():
-            if part.state is not None:
-                states[family] = list(part.state._fields)
-                for field, value in zip(part.state._fields, part.state):
-                    arrays[f"state.{family}.{field}"] = value
-        network_state = {"spikes": self._spikes, "fired": self._fired, "n_fired": self._n_fired, "current": self._current, "log": self._log, "rewards": self._rewards}
-        arrays.update({f"network.{k}": v for k, v in network_state.items()})
-        if self.delays is not None:  # the deliveries in flight
-            arrays.update({f"delays.{k}": getattr(self.delays, k) for k in _DELAY_STATE})
+        states = {family: list(part.state._fields) for family, part in self._named_parts().items() if part.state is not None}
         meta = {
             "format": "spikesim-network-1",
             "class": _reference(type(self)),
@@ -606,6 +601,8 @@ class Network:
                 raise ConfigError(f"{npz}: 'delays.clock' must count steps (>= 0)")
             for k in _DELAY_STATE:
                 getattr(net.delays, k)[...] = loaded[f"delays.{k}"]
+        for k, array in net.learner_arrays().items():
+            array[...] = loaded[f"learner.{k}"]
         n_total, n_fired = net._spikes.size, net._n_fired[0]
         if not 0 <= n_fired <= n_total or not np.all((0 <= net._fired[:n_fired]) & (net._fired[:n_fired] < n_total)):
             raise ConfigError(f"{npz}: 'network.n_fired' and 'network.fired' must count and name neurons "
@@ -843,8 +840,9 @@ def _arrays_of(net: Network) -> dict[str, Any]:
         if part.state is not None:
             arrays.update({f"state.{family}.{f}": v for f, v in zip(part.state._fields, part.state)})
     arrays.update({f"network.{k}": getattr(net, f"_{k}") for k in _NETWORK_STATE})
-    if net.delays is not None:
+    if net.delays is not None:  # the deliveries in flight
         arrays.update({f"delays.{k}": getattr(net.delays, k) for k in _DELAY_STATE})
+    arrays.update({f"learner.{k}": v for k, v in net.learner_arrays().items()})
     return arrays
 
 

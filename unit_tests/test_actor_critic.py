@@ -191,7 +191,8 @@ def test_greedy_evaluation_is_the_argmax_of_expected_drive_and_draws_no_noise():
 
 @pytest.mark.parametrize(
     "keys, message",
-    [({"n_critic": 4}, "n_critic"), ({"baseline_rate": 0.1}, "baseline_rate"), ({"gamma": 1.5}, "gamma")],
+    [({"n_critic": 4}, "n_critic"), ({"baseline_rate": 0.1}, "baseline_rate"), ({"gamma": 1.5}, "gamma"),
+     ({"greedy_average": 1.5}, "greedy_average"), ({"greedy_average": -0.1}, "greedy_average")],
 )
 def test_bad_actor_critic_values_are_refused(keys, message):
     with pytest.raises(ConfigError, match=message):
@@ -274,11 +275,29 @@ def test_linear_actor_critic_update_by_hand():
     np.testing.assert_allclose(agent.theta, theta_before + 0.2 * delta * (0.45 * grad + grad2))
 
 
+def test_linear_actor_critic_greedy_average_by_hand():
+    agent = LinearActorCritic(lambda s: np.array([1.0, s]), n_features=2, n_actions=2, greedy_average=0.5, seed=0)
+    agent.reset()  # nothing learned: the average stays at 0
+    assert not agent.theta_average.any()
+    agent.learn(1.0, 1, 1.0, reward=1.0, terminated=True)  # action 1 reinforced
+    assert agent.greedy_action(1.0) == 0  # the average (still 0: a tie) is what the greedy action reads
+    agent.reset()  # after an episode that learned: theta_bar = 0.5 theta
+    np.testing.assert_allclose(agent.theta_average, 0.5 * agent.theta)
+    assert agent.greedy_action(1.0) == 1
+    theta = agent.theta.copy()
+    agent.learn(1.0, 0, 1.0, reward=5.0, terminated=True)  # action 0 reinforced more
+    agent.reset()
+    np.testing.assert_allclose(agent.theta_average, 0.5 * (0.5 * theta) + 0.5 * agent.theta)
+    agent.reset()  # an episode without learning (evaluation): the average stays
+    np.testing.assert_allclose(agent.theta_average, 0.25 * theta + 0.5 * agent.theta)
+
+
 @pytest.mark.parametrize("keys, message", [({"n_actions": 0}, "n_actions expects an integer >= 1"),
                                            ({"n_features": 2.5}, "n_features expects an integer >= 1; got 2.5"),
                                            ({"critic_rate": "fast"}, "critic_rate expects a number in [0, inf]"),
                                            ({"gamma": 1.5}, "gamma expects a number in [0, 1.0]"),
-                                           ({"temperature": 0.0}, "temperature expects")])  # fmt: skip
+                                           ({"temperature": 0.0}, "temperature expects"),
+                                           ({"greedy_average": 2.0}, "greedy_average expects a number in [0, 1.0]")])  # fmt: skip
 def test_linear_actor_critic_refuses_bad_values(keys, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         LinearActorCritic(lambda s: s, **{"n_features": 2, "n_actions": 2, **keys})
@@ -521,3 +540,42 @@ def test_presynaptic_eligibility_skips_the_rule_and_changes_nothing(engine):
     np.testing.assert_array_equal(net.w, ruled.w)
     assert ruled.synapses.state.z.any() and not net.synapses.state.z.any()  # the skipped traces
     assert small(critic_readout="drive").synapses_learn  # the STDP eligibility needs them
+
+
+# ---------------------------------------------------------------- the greedy action's running average
+def test_greedy_average_by_hand_and_the_greedy_action_reads_it(tmp_path):
+    keys = {"critic_readout": "drive", "eligibility": "presynaptic", "greedy_average": 0.25, "learning_rate": 5.0}
+    net = small(**keys)
+    actor = net._actor_inputs[0]
+    expected = net.w[actor].copy()  # the average starts at the initial weights
+    np.testing.assert_array_equal(net.greedy_weights, expected)
+    net.reset()  # no episode learned yet: the average stays
+    np.testing.assert_array_equal(net.greedy_weights, expected)
+    for episode in range(3):
+        for t in range(4):
+            s = np.array([0.3 * t - 0.5, 0.4 - 0.2 * episode])
+            net.reward(s, net.tick(s), None, (-1.0) ** t, terminated=t == 3)
+        assert not np.allclose(net.greedy_weights, net.w[actor])
+        expected += 0.25 * (net.w[actor] - expected)
+        if episode == 2:
+            net.eval()
+        net.reset()  # after an episode that learned (the last one too), the average takes the weights
+        np.testing.assert_allclose(net.greedy_weights, expected)
+    net.tick(np.array([0.1, 0.2]))
+    net.reset()  # frozen: the average stays
+    np.testing.assert_allclose(net.greedy_weights, expected)
+    # the greedy action reads the average: make it and the weights disagree on every state
+    group = net.synapse_group[actor]
+    net.greedy_weights[:] = np.where(group == 0, 1.0, -1.0)
+    net.w[actor] = np.where(group == 0, -1.0, 1.0)
+    states = [np.array([0.9, 0.9]), np.array([0.2, 0.7])]
+    assert [net.tick(s) for s in states] == [0, 0]
+    net.save(tmp_path / "net")  # kept by save and load
+    loaded = type(net).load(tmp_path / "net")
+    np.testing.assert_array_equal(loaded.greedy_weights, net.greedy_weights)
+    assert [loaded.tick(s) for s in states] == [0, 0]
+    plain = small(critic_readout="drive", eligibility="presynaptic")  # 0: the weights themselves, nothing saved
+    plain.w[actor] = net.w[actor]
+    plain.eval()
+    assert [plain.tick(s) for s in states] == [1, 1]
+    assert plain.learner_arrays() == {}
