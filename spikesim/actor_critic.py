@@ -174,8 +174,8 @@ class ActorCriticNetwork(RLNetwork):
         Param("trace_decay", "float", 0.8, "lambda of the presynaptic traces: they decay by gamma * lambda per tick", "[0, 1]"),
         Param(
             "greedy_average", "float", 0.0,
-            "rate of the running average of the actor's weights that the greedy action reads, taken at each "
-            "training episode's start (0: the greedy action reads the weights themselves)", "[0, 1]",
+            "rate of the running average of the actor's weights that the greedy action reads, taken after each "
+            "episode that learned (0: the greedy action reads the weights themselves)", "[0, 1]",
         ),
     )  # fmt: skip
 
@@ -183,6 +183,7 @@ class ActorCriticNetwork(RLNetwork):
         self, parts: Mapping[str, Any] | None = None, game: Any = None, modifiers: Iterable = (), **keys: Any
     ) -> None:
         self._learned = False  # a weight changed since the episode's start (reset() reads it)
+        self._imitating = False  # imitate() is running its tick (synapses_learn reads it)
         super().__init__(parts, game, modifiers, **keys)
         name = type(self).__name__
         n_critic, n_actor = self.config["n_critic"], self.n_outputs
@@ -235,7 +236,6 @@ class ActorCriticNetwork(RLNetwork):
         #: the inputs onto the actor that the greedy action reads; it starts at their initial values.
         self.greedy_weights = self.w[actor_inputs]
         self.last_td_error = 0.0
-        self._imitating = False
 
     def reset(self) -> None:
         """Start an episode; a step still waiting for its TD error is dropped.
