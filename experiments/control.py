@@ -354,12 +354,12 @@ class LunarLanderActorCritic(ActorCriticNetwork):
 
 #: The keys of pendulum-ac's network over :data:`CONTROL_KEYS`: a noise-free critic (its expected drive)
 #: centred on -160, within the values of Pendulum's returns (-16.3 to 0 per step, discounted by 0.95),
-#: Acrobot's slower actor and learning rate, and Acrobot's inputs: an "on" and an "off" input per feature with
-#: evenly spaced spikes.
+#: Acrobot's slower actor and learning rate, Acrobot's inputs (an "on" and an "off" input per feature with
+#: evenly spaced spikes) and Acrobot's averaged greedy weights.
 PENDULUM_KEYS = {
     "n_inputs": 54, "feature_code": "on_off", "spike_train": "regular",
     "critic_readout": "drive", "v_bias": -160.0, "v_scale": 200.0, "learning_rate": 0.002,
-    "actor_gain": 0.2, "other_actions_gain": -0.66,
+    "actor_gain": 0.2, "other_actions_gain": -0.66, "greedy_average": 0.02,
 }  # fmt: skip
 
 
@@ -403,7 +403,7 @@ PENDULUM_AC = register(
         description="a spiking actor-critic (TD error as MSTDPET's modulator) on Pendulum-v1, 5 preferred torques",
         episodes=500, len_episode=200, target=-200.0, solve_threshold=-200.0,
         metric_name="mean greedy return over the evaluation episodes (solved, by the issue's count: -200)",
-        **GYM_CONTROL,
+        **{**GYM_CONTROL, "linear": {**GYM_CONTROL["linear"], "greedy_average": 0.02}},
     )  # fmt: skip
 )
 

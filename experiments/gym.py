@@ -278,7 +278,8 @@ ACTOR_CRITIC_KEYS: dict[str, Any] = {"n_critic": N_CRITIC, "on_rate": 0.2}
 #: the goal: it gets acrobot-ac's network (:data:`~spikesim.experiments.control.ACROBOT_KEYS`) and holds
 #: each action for :data:`~spikesim.experiments.control.ACROBOT_HOLD` steps. Pendulum-v1 gets pendulum-ac's
 #: critic read from its drive (:data:`~spikesim.experiments.control.PENDULUM_KEYS`): greedy -525.6 and -601.0
-#: on seeds 0 and 1, against -1438 and -1430 with the spike-count critic. LunarLander-v3's velocity and
+#: on seeds 0 and 1 (read from the last weights, before the averaged greedy weights), against -1438 and -1430
+#: with the spike-count critic. LunarLander-v3's velocity and
 #: angle bounds leave the features nearly constant: it gets lunarlander-ac's ranges and learner
 #: (:data:`~spikesim.experiments.control.LUNARLANDER_KEYS`; its training stayed at a random policy's level
 #: with the space's bounds).
