@@ -333,6 +333,11 @@ class ActorCriticNetwork(RLNetwork):
     def _learn(self, step: Step, value_next: float, terminated: bool) -> None:
         """Apply ``delta`` to the eligibility kept with ``step`` (see the class doc)."""
         delta = td_error(step.reward, step.value, value_next, self.config["gamma"], terminated)
+        if not np.isfinite(delta):
+            raise SimulationError(
+                f"{type(self).__name__}: the TD error became {delta} (V(s) = {step.value}, V(s') = {value_next}) "
+                f"during tick {self.n_ticks}; v_scale or v_bias drive the critic's value out of range"
+            )
         self.last_td_error = delta
         self._learned = True
         if self.config["eligibility"] == "presynaptic":
@@ -366,7 +371,7 @@ class ActorCriticNetwork(RLNetwork):
             rate * self.config["critic_gain"], *self._critic_input_bounds)  # fmt: skip
         actor, sources, low, high = self._actor_inputs
         add(self.w, actor, self.synapse_group[actor], sources, self._actor_trace, rate, low, high)
-        self._check_finite()
+        # no check of the weights: a finite delta times finite traces, clipped to the bounds, stays finite
 
     def imitate(self, state: Any, action: int) -> None:
         """Learn to act as a demonstrator did in ``state``: one spiking tick

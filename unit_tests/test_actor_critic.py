@@ -579,3 +579,17 @@ def test_greedy_average_by_hand_and_the_greedy_action_reads_it(tmp_path):
     plain.eval()
     assert [plain.tick(s) for s in states] == [1, 1]
     assert plain.learner_arrays() == {}
+
+
+@pytest.mark.parametrize("eligibility", ["stdp", "presynaptic"])
+def test_a_td_error_out_of_range_is_named(eligibility):
+    from spikesim.network import SimulationError
+
+    net = small(critic_readout="drive", eligibility=eligibility, v_scale=1e308, v_bias=1e308)
+    net.w[net._critic] = 3.0  # a positive drive: V = 1e308 + 1e308 * drive overflows to inf
+    s = np.array([0.9, 0.9])
+    w = net.w.copy()
+    net.tick(s)
+    with pytest.raises(SimulationError, match=r"the TD error became nan .*v_scale or v_bias"):
+        net.reward(s, 0, s, 1.0, truncated=True)  # V(s) = V(s') = inf: delta = 1 + 0.9 inf - inf
+    np.testing.assert_array_equal(net.w, w)  # nothing learned from it
