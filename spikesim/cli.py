@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from spikesim.commands import evolve, replicate
-from spikesim.commands.common import PROG, CLIError, Parser, check_out, common_options, default_out
+from spikesim.commands.common import (
+    PROG, CLIError, Parser, check_out, common_options, default_out, release_unused_outs,
+)
 from spikesim.commands.common import experiment_by_name, file_error_message, integer_at_least, parse_overrides
 from spikesim.files import CorruptFileError
 
@@ -82,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        release_unused_outs()
 
 
 def _fail(prog: str, message: str) -> None:

@@ -97,6 +97,22 @@ def test_run_default_directory_is_named_after_the_experiment_and_time(tmp_path, 
     assert common.default_out("xor", prefix="evolve-").name.startswith("evolve-xor-")
 
 
+def test_default_directories_of_the_same_second_differ(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(common, "_claimed", [])
+    monkeypatch.setattr(common.time, "strftime", lambda pattern: "20261203-190000")
+    first, second = common.default_out("xor"), common.default_out("xor")
+    assert (first.name, second.name) == ("xor-20261203-190000", "xor-20261203-190000-2")
+    assert first.is_dir() and second.is_dir() and not any(first.iterdir())  # claimed, empty
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "runs").write_text("a file where the runs directory would go")
+    monkeypatch.chdir(elsewhere)
+    assert common.default_out("xor").name == "xor-20261203-190000"  # not creatable: named, for the check to report
+    common.release_unused_outs()  # the two empty ones go, and runs/ with them
+    assert not (tmp_path / "runs").exists()
+
+
 def test_interrupted_run_exits_130_and_names_the_directory(tmp_path, monkeypatch):
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt

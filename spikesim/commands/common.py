@@ -159,16 +159,44 @@ def _value(text: str) -> Any:
 
 
 
+#: Run directories :func:`default_out` created in this process, for :func:`release_unused_outs`.
+_claimed: list[Path] = []
+
+
 def default_out(name: str, prefix: str = "") -> Path:
     """``runs/PREFIXNAME-YYYYmmdd-HHMMSS`` (NAME reduced to file-name
-    characters), with ``-2``, ``-3``, ... appended if it exists already."""
+    characters), with ``-2``, ``-3``, ... appended if it exists already.
+    The directory is created here, empty, so that two commands started in
+    the same second get one each (a command that stops before writing into
+    it leaves nothing: see :func:`release_unused_outs`). Where it cannot be
+    created the name is returned as it is, for the command's own check to
+    report."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
     base = Path("runs") / f"{prefix}{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
     out, number = base, 1
-    while out.exists():
-        number += 1
-        out = base.with_name(f"{base.name}-{number}")
-    return out
+    while True:
+        try:
+            out.mkdir(parents=True)
+            _claimed.append(out.absolute())
+            return out
+        except FileExistsError:
+            number += 1
+            out = base.with_name(f"{base.name}-{number}")
+        except OSError:
+            return out
+
+
+def release_unused_outs() -> None:
+    """Remove the directories :func:`default_out` created that are still
+    empty (the command stopped before writing), and ``runs`` with them when
+    it is left empty."""
+    while _claimed:
+        out = _claimed.pop()
+        for directory in (out, out.parent):
+            try:
+                directory.rmdir()  # only an empty directory goes
+            except OSError:
+                break
 
 
 
