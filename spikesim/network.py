@@ -434,13 +434,13 @@ class Network:
             run = partial(engine.run_tick_reference, kernels=references + [reward_reference], delays=self.delays)
             delayed = ()
             args = [x for part in parts for x in (part.kernel_params(), part.state)]
-        run(
+        finite = run(
             self.processing_time, self.synapses_learn, self.rng, self.n_inputs, *args, rw_p, rw_s,
             self.graph, self.w, self.spike_value, self._spikes, self._fired, self._n_fired,
             self._current, self._log, self._rewards, *delayed,
         )  # fmt: skip
-        self.synapses.sync(self.graph, self.w)
-        self._check_finite()
+        self.synapses.sync(self.graph, self.w)  # (finite weights and state catch up to finite weights)
+        self._check_finite(ticked=finite is True)
         self.n_ticks += 1
         return self.readout(self._log[:, -self.n_outputs :])
 
@@ -462,14 +462,19 @@ class Network:
             delays=self.delays is not None,
         )
 
-    def _check_finite(self) -> None:
-        arrays = {"weights": self.w}
-        for part in self._parts():
-            if part.state is not None:
+    def _check_finite(self, ticked: bool = False) -> None:
+        """Raise :class:`SimulationError` naming the first weight or state
+        array that holds a NaN or an infinity. ``ticked``: the compiled tick
+        found the weights and the states of the inputs, neurons and synapses
+        finite (:func:`spikesim.engine.all_finite`), so only the other parts
+        are looked at."""
+        arrays = [] if ticked else [("weights", self.w)]
+        for part in (self.weights, self.readout, self.rewarder) if ticked else self._parts():
+            if part is not None and part.state is not None:
                 for field, value in zip(part.state._fields, part.state):
                     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                        arrays[f"{type(part).__name__} state {field!r}"] = value
-        for what, array in arrays.items():
+                        arrays.append((f"{type(part).__name__} state {field!r}", value))
+        for what, array in arrays:
             if not np.isfinite(array).all():
                 index = int(np.argmin(np.isfinite(array).ravel()))
                 raise SimulationError(
@@ -641,12 +646,12 @@ def _kernel(part: Any, name: str, parallel: bool) -> Any:
     return getattr(part, name)
 
 
-def _on_threads(run: Callable, threads: int, *args: Any) -> None:
+def _on_threads(run: Callable, threads: int, *args: Any) -> Any:
     """``run(*args)`` with Numba's parallel loops on ``threads`` threads."""
     before = nb.get_num_threads()
     nb.set_num_threads(threads)
     try:
-        run(*args)
+        return run(*args)
     finally:
         nb.set_num_threads(before)
 

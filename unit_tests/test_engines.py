@@ -1,13 +1,16 @@
 """Both engines give the same spikes and weights over random small configurations."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numba as nb
 import numpy as np
 import pytest
 from engines import compare_networks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spikesim import ActiveRLNetwork, Network, RLNetwork
+from spikesim import ActiveRLNetwork, Network, RLNetwork, engine
 from spikesim.games import Logic
 from spikesim.inputs import RateMap
 from spikesim.neurons import LIF, EscapeNoise, Izhikevich, Neuron
@@ -150,3 +153,31 @@ def test_both_engines_agree_on_the_actor_critic_with_fourier_features(synapses, 
     assert not np.array_equal(a.w, make("numba").w)  # the TD errors moved the weights
     a.eval(), b.eval()
     assert [a.tick(s) for s in states] == [b.tick(s) for s in states]
+
+
+class _State(NamedTuple):
+    v: np.ndarray
+    count: np.ndarray
+    table: np.ndarray
+    spikes: np.ndarray
+
+
+@nb.njit
+def _compiled_all_finite(w, a, b, c):
+    return engine.all_finite(w, a, b, c)
+
+
+@pytest.mark.parametrize("where, value", [(None, 0.0), ("w", np.nan), ("v", np.inf), ("table", -np.inf), ("table", np.nan)])
+def test_the_compiled_finiteness_check_finds_what_numpy_finds(where, value):
+    """The tick's closing check (engine.all_finite) looks at the weights and
+    every float array of the states (integer and bool arrays cannot hold a
+    NaN), compiled as in Python."""
+    w = np.array([1.7e308, -1.7e308, 0.0, 5e-324] * 9 + [1.0])  # finite, at the edges of the range
+    state = _State(np.zeros(5), np.full(3, 2**62, np.int64), np.ones((4, 6)), np.zeros(9, bool))
+    if where == "w":
+        w[-1] = value
+    elif where is not None:
+        getattr(state, where).ravel()[7 % getattr(state, where).size] = value
+    expected = where is None
+    assert engine.all_finite(w, state, engine.NoParams(), state) is expected
+    assert _compiled_all_finite(w, state, engine.NoParams(), state) is expected
