@@ -2,7 +2,7 @@
 
     python bench/workloads.py W1 [--ticks 100] [--repeats 3]
     python bench/workloads.py W2 --n 100000 [--repeats 3] [--threads 2]
-    python bench/workloads.py W3 [--duration 3600] [--pass] [--noise-bits 64]
+    python bench/workloads.py W3 [--duration 3600] [--pass] [--noise-bits 32] [--noise-stream generator]
     python bench/workloads.py W4 [--w4-duration 5] [--repeats 3] [--save-graph FILE]
     python bench/workloads.py W5|W5s [--w5-duration 1] [--repeats 1] [--save-graph FILE]
     python bench/workloads.py W1 --first-tick       # build and tick once: compile and start-up times
@@ -157,22 +157,24 @@ class W3(RLNetwork):
     200 fast-spiking neurons, 100 synapses out of each, noise 13 (U - 0.5),
     dopamine-modulated STDP with daspnet.m's per-step factors, its weights
     brought up to date lazily (``lazy_updates``: the pass's weights to
-    rounding; ``--pass`` runs the pass). ``U`` has 32 random bits
-    (``noise_bits = 32``: two neurons per 64-bit draw, faster; other random
+    rounding; ``--pass`` runs the pass). Each step's ``U`` come from one
+    draw of the network's generator expanded by SplitMix64
+    (``noise_stream = "splitmix"``, faster; 53 random bits each; other random
     numbers than experiments/izhikevich.py's, same statistics);
-    ``--noise-bits 64`` draws it as the experiments do."""
+    ``--noise-stream generator`` draws every ``U`` from the generator, as the
+    experiments do, and ``--noise-bits 32`` with 32 bits each."""
 
     parts = {"inputs": RateMap, "neurons": Izhikevich, "weights": Manual, "synapses": DASTDP, "readout": Threshold}
     keys = {
         **IZHIKEVICH_KEYS, "n_inputs": 0, "state_rate_map": [0.0], "matrix": izhikevich_matrix,
         "min_weight": izhikevich_bounds()[0], "max_weight": izhikevich_bounds()[1], "lazy_updates": True,
-        "noise_bits": 32,
+        "noise_stream": "splitmix",
     }  # fmt: skip
 
 
-def run_w3(duration: int, engine: str, lazy: bool = True, noise_bits: int = 32) -> dict:
+def run_w3(duration: int, engine: str, lazy: bool = True, noise_bits: int = 64, noise_stream: str = "splitmix") -> dict:
     start = time.perf_counter()
-    net = W3(seed=0, engine=engine, lazy_updates=lazy, noise_bits=noise_bits)
+    net = W3(seed=0, engine=engine, lazy_updates=lazy, noise_bits=noise_bits, noise_stream=noise_stream)
     build = time.perf_counter() - start
     start = time.perf_counter()
     net.tick(NO_INPUT)
@@ -188,7 +190,7 @@ def run_w3(duration: int, engine: str, lazy: bool = True, noise_bits: int = 32) 
     return {"workload": "W3", "n": 1000, "simulated_s": duration, "run_s": run_s, "hour_s": run_s * 3600 / duration,
             "run_cpu_s": run_cpu_s,
             "build_s": build, "compile_s": first, "spikes": int(spikes), "rate_hz": spikes / 1000 / duration,
-            "lazy_updates": lazy, "noise_bits": noise_bits,
+            "lazy_updates": lazy, "noise_bits": noise_bits, "noise_stream": noise_stream,
             "events_per_s": spikes * 100 / run_s, "mean_excitatory_weight": float(net.w[excitatory].mean())}  # fmt: skip
 
 
@@ -438,8 +440,11 @@ def main() -> None:
     parser.add_argument("--save-graph", help="W4/W5: write the synapses (sources, targets) to this .npz for the peers")
     parser.add_argument("--pass", dest="lazy", action="store_false",
                         help="W3: DASTDP's pass over all synapses at every update instead of its lazy updates")
-    parser.add_argument("--noise-bits", type=int, choices=(32, 64), default=32,
+    parser.add_argument("--noise-bits", type=int, choices=(32, 64), default=64,
                         help="W3: random bits of each neuron's noise draw (64: as experiments/izhikevich.py)")
+    parser.add_argument("--noise-stream", choices=("splitmix", "generator"), default="splitmix",
+                        help="W3: the noise's words from one draw a step expanded by SplitMix64, or each from the "
+                             "generator (as experiments/izhikevich.py)")
     parser.add_argument("--threads", type=int, default=1,
                         help="W2: the network's threads (at most NUMBA_NUM_THREADS; 1: serial)")
     parser.add_argument("--engine", choices=("numba", "numpy"), default="numba")
@@ -461,7 +466,7 @@ def main() -> None:
     elif args.workload in ("W5", "W5s"):
         result = run_w5(args.workload, args.w5_duration, args.repeats, args.engine, args.save_graph)
     else:
-        result = run_w3(args.duration, args.engine, args.lazy, args.noise_bits)
+        result = run_w3(args.duration, args.engine, args.lazy, args.noise_bits, args.noise_stream)
     result = {"sim": "spikesim", "mode": args.engine, **result, "peak_rss_mb": peak_rss_mb(),
               "process_s": time.perf_counter() - T0, "version": spikesim.__version__,
               "cache": os.environ.get("SPIKESIM_CACHE_DIR", "default")}  # fmt: skip

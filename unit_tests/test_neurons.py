@@ -655,14 +655,53 @@ def test_izhikevich_noise_draws_are_the_generators_outputs(bits, n):
     np.testing.assert_array_equal(first * 2.0**32, [0x2240CC4E, 0x20E9FA10])  # seed 11: 0x20E9FA10_2240CC4E
 
 
-def test_izhikevich_32_bit_noise_is_uniform():
+@pytest.mark.parametrize("bits", [32, 64])
+@pytest.mark.parametrize("n", [6, 7])
+def test_izhikevich_splitmix_noise_expands_one_draw_a_step(bits, n):
+    """Known answer: with noise_stream "splitmix" each step takes one raw
+    64-bit output s of the generator, and U comes from SplitMix64's words
+    from s (written out here, with Python's integers) as from the
+    generator's words otherwise."""
+    mask = 2**64 - 1
+
+    def words(seed, count):  # SplitMix64 (Steele, Lea and Flood 2014), word by word
+        out = []
+        for j in range(count):
+            z = (seed + (j + 1) * 0x9E3779B97F4A7C15) & mask
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+            out.append(z ^ (z >> 31))
+        return np.array(out, dtype=np.uint64)
+
+    assert words(0, 1)[0] == 0xE220A8397B1DCDAF  # SplitMix64's first output from 0 (its reference code)
+    neuron = Izhikevich(n_neurons=n, noise=13.0, bias=4.0, noise_bits=bits, noise_stream="splitmix")
+    current = np.linspace(0.0, 9.0, n)
+    for step in (Izhikevich.kernel, Izhikevich.reference):
+        neuron.reset()
+        neuron.rng, mine = np.random.default_rng(11), np.random.default_rng(11)
+        for t in range(30):
+            seed = int(mine.bit_generator.random_raw())
+            if bits == 32:
+                uniforms = halves_by_hand(words(seed, (n + 1) // 2))[:n]
+            else:
+                uniforms = (words(seed, n) >> np.uint64(11)) * 2.0**-53
+            want = izhikevich_step_by_hand(neuron, current, uniforms)
+            spikes = np.zeros(n, dtype=np.bool_)
+            step(neuron.kernel_params(), neuron.state, current, neuron.rng, spikes)
+            for got, expected in zip((neuron.state.v, neuron.state.u, spikes), want):
+                np.testing.assert_array_equal(got, expected, err_msg=f"{step.__name__}, step {t}")
+        assert neuron.rng.bit_generator.state == mine.bit_generator.state  # one draw a step, no more
+
+
+@pytest.mark.parametrize("bits, stream", [(32, "generator"), (32, "splitmix"), (64, "splitmix")])
+def test_izhikevich_noise_is_uniform(bits, stream):
     """10^6 of the kernel's U, read back from v: a neuron held at v = -125
     (where 0.04 v + 5 = 0), u = 140 and dt = 1 ends the step at
     v = -125 - D/4 + D^2/200 with D = noise (U - 0.5). Mean 1/2 and variance
     1/12 within 5 standard errors (0.0015 and 0.0004), every U in [0, 1)
-    and a multiple of 2^-32."""
+    and, with 32 bits, a multiple of 2^-32."""
     n, steps = 1001, 1000
-    neuron = Izhikevich(n_neurons=n, noise=13.0, noise_bits=32, rng=np.random.default_rng(4))
+    neuron = Izhikevich(n_neurons=n, noise=13.0, noise_bits=bits, noise_stream=stream, rng=np.random.default_rng(4))
     neuron.reset()
     p, spikes = neuron.kernel_params(), np.zeros(n, dtype=np.bool_)
     uniforms = np.empty((steps, n))
@@ -674,7 +713,8 @@ def test_izhikevich_32_bit_noise_is_uniform():
     assert not spikes.any()
     k = uniforms * 2.0**32
     assert k.min() > -1e-3 and k.max() < 2.0**32 - 1 + 1e-3
-    assert np.abs(k - np.round(k)).max() < 1e-3
+    if bits == 32:
+        assert np.abs(k - np.round(k)).max() < 1e-3
     assert abs(uniforms.mean() - 0.5) < 0.0015
     assert abs(uniforms.var() - 1.0 / 12.0) < 0.0004
 
@@ -683,10 +723,13 @@ def test_izhikevich_noise_bits_errors():
     for bad in (16, 48, 32.5, "32", None):
         with pytest.raises(ConfigError, match=r"Izhikevich: key 'noise_bits' expects an integer among 64, 32; got "):
             Izhikevich(n_neurons=3, noise_bits=bad)
+    with pytest.raises(ConfigError, match=r"key 'noise_stream' expects a string among 'generator', 'splitmix'; got 'pcg'"):
+        Izhikevich(n_neurons=3, noise_stream="pcg")
 
 
-@pytest.mark.parametrize("bits, noise", [(32, 13.0), (64, 13.0), (32, 0.0)])
-def test_izhikevich_kernel_is_the_reference_bit_for_bit(bits, noise):
+@pytest.mark.parametrize("bits, noise, stream", [(32, 13.0, "generator"), (64, 13.0, "generator"), (32, 0.0, "generator"),
+                                                 (32, 13.0, "splitmix"), (64, 13.0, "splitmix")])  # fmt: skip
+def test_izhikevich_kernel_is_the_reference_bit_for_bit(bits, noise, stream):
     """The compiled kernel, whose loop the compiler vectorises (1003 neurons:
     whole vectors and a remainder), and the NumPy reference give the same v,
     u, spikes and generator state bit for bit, over 300 steps in which the
@@ -694,7 +737,7 @@ def test_izhikevich_kernel_is_the_reference_bit_for_bit(bits, noise):
     n = 1003
     draw = np.random.default_rng(6)
     keys = {"a": draw.uniform(0.02, 0.1, n), "b": draw.uniform(0.2, 0.25, n), "c": draw.uniform(-65.0, -50.0, n),
-            "d": draw.uniform(2.0, 8.0, n), "bias": 3.0, "noise": noise, "noise_bits": bits}
+            "d": draw.uniform(2.0, 8.0, n), "bias": 3.0, "noise": noise, "noise_bits": bits, "noise_stream": stream}
     kernel, reference = (Izhikevich(n_neurons=n, rng=np.random.default_rng(9), **keys) for _ in range(2))
     kernel.reset()
     reference.reset()

@@ -35,6 +35,7 @@ class IzhikevichParams(NamedTuple):
     bias: float
     noise: float
     noise_bits: int  # 64: U from rng.random; 32: U from the 32-bit halves of 64-bit integers
+    splitmix: bool  # noise_stream "splitmix": the step's words expanded from one draw
 
 
 class IzhikevichState(NamedTuple):
@@ -88,6 +89,20 @@ class Izhikevich(Neurons):
     ``2^-32`` (``noise * 2^-32``, 3 x 10^-9 at ``noise = 13``) instead of
     ``2^-53``, and other random numbers than the default's.
 
+    ``noise_stream = "splitmix"`` takes one 64-bit output ``s`` of the
+    generator per step instead of one per word, and expands it into the
+    step's words with SplitMix64 (:func:`splitmix64`): ``w_j`` is the
+    stream's word ``j`` from ``s``. ``U`` comes from the words as above
+    (``noise_bits = 32``: halves; 64: ``U_i = \lfloor w_i / 2^{11} \rfloor / 2^{53}``).
+    It is faster still, with either resolution (1000 neurons: about 1.6 us
+    a step against 2.3 us with 32 bits from the generator and 3.4-4.0 us
+    with 64, bench/README.md), and gives the network's statistics: over
+    W3's network, seeds 0-19, 30 s each, a rate of 1.2611 +- 0.0078 Hz
+    against 1.2635 +- 0.0068 Hz with the default (mean +- sd over seeds).
+    SplitMix64 passes the BigCrush battery of statistical tests; each step
+    starts it from a fresh output of the network's generator, so the same
+    seed still gives the same run.
+
     A neuron spikes in the step in which ``v`` reaches ``v_peak``, and its
     synaptic effect reaches its targets' ``I`` in the next step. The
     author's code (daspnet.m) tests ``v >= 30`` at the start of each
@@ -137,6 +152,9 @@ class Izhikevich(Neurons):
               "[0, inf)"),
         Param("noise_bits", "int", 64, "random bits of each neuron's U: 64 (rng.random) or 32 (two neurons per "
               "64-bit draw, faster)", choices=(64, 32)),
+        Param("noise_stream", "str", "generator", "where the 64-bit words of U come from: 'generator' (the network's, "
+              "one per word) or 'splitmix' (one of the generator's per step, expanded by SplitMix64; faster)",
+              choices=("generator", "splitmix")),
     )
 
     def check(self) -> None:
@@ -163,7 +181,7 @@ class Izhikevich(Neurons):
         a, b, c, d = self.coefficients()
         return IzhikevichParams(
             a, b, c, d, 0.5 * self.dt, float(self.dt), float(self.v_peak), float(self.bias), float(self.noise),
-            int(self.noise_bits),
+            int(self.noise_bits), self.noise_stream == "splitmix",
         )
 
     def reset(self) -> None:
@@ -185,6 +203,22 @@ class Izhikevich(Neurons):
         noise = p.noise
         v = s.v
         u = s.u
+        if noise > 0.0 and p.splitmix:
+            seed = rng.integers(0, 2**64 - 1, 1, np.uint64, endpoint=True)[0]
+            shift = 1 if p.noise_bits == 32 else 0  # 32 bits: neurons 2j and 2j + 1 share word j
+            for i in range(v.size):
+                word = splitmix64(seed, np.uint64(i >> shift))
+                if shift:
+                    uniform = ((word >> np.uint64(32 * (i & 1))) & np.uint64(0xFFFFFFFF)) * 2.0**-32
+                else:
+                    uniform = (word >> np.uint64(11)) * 2.0**-53
+                drive = current[i] + bias + noise * (uniform - 0.5)
+                x, y = _integrate(v[i], u[i], drive, a[i], b[i], half, dt)
+                fire = x >= v_peak
+                v[i] = c[i] if fire else x
+                u[i] = y + d[i] if fire else y
+                out[i] = fire
+            return
         if noise > 0.0 and p.noise_bits == 32:
             # one block of draws; each neuron's half turned into U in the loop (no array of U per step)
             halves = rng.integers(0, 2**64 - 1, (v.size + 1) // 2, np.uint64, endpoint=True).view(np.uint32)
@@ -212,7 +246,14 @@ class Izhikevich(Neurons):
         drive = current + p.bias
         if p.noise > 0.0:
             n = drive.size
-            if p.noise_bits == 32:
+            if p.splitmix:
+                seed = rng.integers(0, 2**64 - 1, 1, np.uint64, endpoint=True)[0]
+                if p.noise_bits == 32:
+                    halves = splitmix64.py_func(seed, np.arange((n + 1) // 2, dtype=np.uint64)).view(np.uint32)[:n]
+                    draws = halves * 2.0**-32
+                else:
+                    draws = (splitmix64.py_func(seed, np.arange(n, dtype=np.uint64)) >> np.uint64(11)) * 2.0**-53
+            elif p.noise_bits == 32:
                 halves = rng.integers(0, 2**64 - 1, (n + 1) // 2, np.uint64, endpoint=True).view(np.uint32)[:n]
                 draws = halves * 2.0**-32
             else:
@@ -226,6 +267,26 @@ class Izhikevich(Neurons):
         v[fire] = p.c[fire]
         u[fire] += p.d[fire]
         out[:] = fire
+
+
+#: SplitMix64's increment (2^64 / golden ratio) and the two multipliers of its output mix.
+SPLITMIX_GAMMA, SPLITMIX_M1, SPLITMIX_M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+@nb.njit(inline="always")
+def splitmix64(seed, j):
+    """Word ``j`` (0, 1, ...) of the SplitMix64 stream that starts from
+    ``seed`` (all uint64, wrapping): ``z = seed + (j + 1) * gamma``, then
+    ``z ^= z >> 30; z *= m1; z ^= z >> 27; z *= m2; z ^= z >> 31``. Numbers
+    or NumPy arrays of ``j`` alike (``splitmix64.py_func``).
+
+    >>> [hex(w) for w in splitmix64.py_func(np.uint64(0), np.arange(2, dtype=np.uint64))]  # SplitMix64 from 0
+    ['0xe220a8397b1dcdaf', '0x6e789e6aa1b965f4']
+    """
+    z = seed + (j + np.uint64(1)) * SPLITMIX_GAMMA
+    z = (z ^ (z >> np.uint64(30))) * SPLITMIX_M1
+    z = (z ^ (z >> np.uint64(27))) * SPLITMIX_M2
+    return z ^ (z >> np.uint64(31))
 
 
 @nb.njit(inline="always")
