@@ -213,33 +213,21 @@ class Izhikevich(Neurons):
                 else:
                     uniform = (word >> np.uint64(11)) * 2.0**-53
                 drive = current[i] + bias + noise * (uniform - 0.5)
-                x, y = _integrate(v[i], u[i], drive, a[i], b[i], half, dt)
-                fire = x >= v_peak
-                v[i] = c[i] if fire else x
-                u[i] = y + d[i] if fire else y
-                out[i] = fire
+                out[i] = _advance(v, u, i, drive, a[i], b[i], c[i], d[i], half, dt, v_peak)
             return
         if noise > 0.0 and p.noise_bits == 32:
             # one block of draws; each neuron's half turned into U in the loop (no array of U per step)
             halves = rng.integers(0, 2**64 - 1, (v.size + 1) // 2, np.uint64, endpoint=True).view(np.uint32)
             for i in range(v.size):
                 drive = current[i] + bias + noise * (halves[i] * 2.0**-32 - 0.5)
-                x, y = _integrate(v[i], u[i], drive, a[i], b[i], half, dt)
-                fire = x >= v_peak
-                v[i] = c[i] if fire else x
-                u[i] = y + d[i] if fire else y
-                out[i] = fire
+                out[i] = _advance(v, u, i, drive, a[i], b[i], c[i], d[i], half, dt, v_peak)
             return
         draws = rng.random(v.size if noise > 0.0 else 0)
         for i in range(v.size):
             drive = current[i] + bias
             if noise > 0.0:
                 drive = drive + noise * (draws[i] - 0.5)
-            x, y = _integrate(v[i], u[i], drive, a[i], b[i], half, dt)
-            fire = x >= v_peak
-            v[i] = c[i] if fire else x
-            u[i] = y + d[i] if fire else y
-            out[i] = fire
+            out[i] = _advance(v, u, i, drive, a[i], b[i], c[i], d[i], half, dt, v_peak)
 
     @staticmethod
     def reference(p, s, current, rng, out):
@@ -287,6 +275,17 @@ def splitmix64(seed, j):
     z = (z ^ (z >> np.uint64(30))) * SPLITMIX_M1
     z = (z ^ (z >> np.uint64(27))) * SPLITMIX_M2
     return z ^ (z >> np.uint64(31))
+
+
+@nb.njit(inline="always")
+def _advance(v, u, i, drive, a, b, c, d, half, dt, v_peak):
+    """Neuron ``i``'s step with input ``drive`` (:func:`_integrate`, then the
+    spike test and reset, in place); whether it fired."""
+    x, y = _integrate(v[i], u[i], drive, a, b, half, dt)
+    fire = x >= v_peak
+    v[i] = c if fire else x
+    u[i] = y + d if fire else y
+    return fire
 
 
 @nb.njit(inline="always")
