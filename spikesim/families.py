@@ -172,9 +172,11 @@ class Weights(Part):
         """Each synapse's delay in steps from ``delay_steps`` (int64), or None
         when every delay is one step (the default, no delay machinery)."""
         value = np.asarray(self.params["delay_steps"], dtype=np.float64)
-        if value.ndim == 0:
-            steps = np.full(len(sources), value)
-        elif value.shape == self.shape:
+        if value.ndim == 0:  # one delay for all: checked once, no per-synapse array unless it is not 1
+            if value != np.round(value):
+                raise self.error("delay_steps", "whole numbers of steps", float(value))
+            return None if value == 1 or len(sources) == 0 else np.full(len(sources), int(value), dtype=np.int64)
+        if value.shape == self.shape:
             steps = value[sources, targets]
         elif value.shape == (len(sources),):
             steps = value

@@ -145,15 +145,18 @@ def bound_classes(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarra
     past 32 classes the rest are found by sorting."""
     lo = np.asarray(lo, dtype=np.float64)
     hi = np.asarray(hi, dtype=np.float64)
-    ids = np.zeros(lo.size, np.int64)
+    ids = np.zeros(lo.size, np.uint32)
     table: list[tuple[float, float]] = []
-    left = np.arange(lo.size)
-    while left.size and len(table) < 32:
-        pair = (lo[left[0]], hi[left[0]])
-        same = (lo[left] == pair[0]) & (hi[left] == pair[1])
-        ids[left[same]] = len(table)
-        table.append(pair)
-        left = left[~same]
+    unassigned = np.ones(lo.size, dtype=bool)  # masks, not index lists: a few bytes per synapse at most
+    while unassigned.any() and len(table) < 32:
+        first = int(np.argmax(unassigned))
+        same = lo == lo[first]
+        same &= hi == hi[first]
+        same &= unassigned
+        ids[same] = len(table)
+        table.append((lo[first], hi[first]))
+        unassigned &= ~same
+    left = np.flatnonzero(unassigned)
     if left.size:
         rest, inverse = np.unique(np.stack([lo[left], hi[left]], axis=1), axis=0, return_inverse=True)
         ids[left] = len(table) + inverse.reshape(-1)
@@ -175,7 +178,11 @@ def graph_from_pairs(
     np.cumsum(np.bincount(sources, minlength=n_pre), out=indptr[1:])
     bound_id, bound_lo, bound_hi = bound_classes(lo, hi)
     frozen = (bound_lo == bound_hi)[bound_id]
-    col_syn = np.argsort(2 * targets.astype(np.int64) + frozen, kind="stable").astype(np.uint32)
+    order_key = targets.astype(np.uint32 if n_post < 1 << 31 else np.uint64)  # plastic synapses first in each column
+    order_key *= 2
+    order_key += frozen
+    col_syn = np.argsort(order_key, kind="stable").astype(np.uint32)
+    del order_key
     col_ptr = np.zeros(n_post + 1, dtype=np.int64)
     np.cumsum(np.bincount(targets, minlength=n_post), out=col_ptr[1:])
     col_plastic = np.bincount(targets[~frozen], minlength=n_post).astype(np.int64)

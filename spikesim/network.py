@@ -228,14 +228,17 @@ class Network:
         # Synapses from inhibitory neurons act with the opposite sign: stored
         # signed, so that plasticity acts on the weight a spike delivers.
         inhibitory = self.signs[sources] < 0
-        w, lo, hi = np.where(inhibitory, -w, w), np.where(inhibitory, -hi, lo), np.where(inhibitory, -lo, hi)
+        w = _negated_where(inhibitory, w, w)
+        lo, hi = _negated_where(inhibitory, hi, lo), _negated_where(inhibitory, lo, hi)
         self.graph, self.w, self.dense = build_graph(
             sources, targets, w, lo, hi, *self.weights.shape, storage=self.weights.storage
         )
+        del w, lo, hi, inhibitory  # the per-synapse lists go as soon as they are laid out (peak memory)
         self.out_degree = np.bincount(sources, minlength=self.weights.shape[0])
         self.synapses = build("synapses")
         self.synapses.attach(self.graph, self.n_inputs)
         self.delays = self._make_delays(self.weights.delays(sources, targets), sources, targets)
+        del sources, targets
         self.readout = build("readout")
         self.rewarder = build("rewarder") if "rewarder" in classes else None
         if game is not None and hasattr(game, "states"):
@@ -633,6 +636,13 @@ class Network:
 
 
 Network.__signature__ = _signature(Network)
+
+
+def _negated_where(mask: np.ndarray, negate: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``np.where(mask, -negate, keep)`` in float64, with no temporary ``-negate``."""
+    out = np.array(keep, dtype=np.float64)
+    np.negative(negate, out=out, where=mask)
+    return out
 
 
 def _kernel(part: Any, name: str, parallel: bool) -> Any:

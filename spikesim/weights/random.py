@@ -283,8 +283,10 @@ class FixedInDegree(Weights):
             pre += n_in
         # sort by source then target: targets come in order, so sort the pair keys
         keys = (pre * n + np.arange(n)[:, None]).ravel()
+        del pre  # 8 bytes per synapse fewer at the peak
         keys.sort()
         sources, targets = np.divmod(keys, n)
+        del keys
         lo, hi = self.bounds(sources, targets)
         if self.initial_weight is not None:
             w = np.full(len(sources), self.initial_weight)
