@@ -64,12 +64,17 @@ Numba's threads, giving the same results bit for bit. A network with
 without its own ``parallel_kernel`` runs serially. The tick itself
 (propagation, finding the spikes, the log) stays serial.
 
-Neurons with two input channels (``Neurons.input_channels == 2``, e.g.
-conductance-based ones) get ``current`` of ``2 * n_neurons`` entries: a
-delivered ``value_j * w_ji`` of positive sign adds to ``current[i]``
-(excitatory), one of negative sign to ``current[n_neurons + i]``
-(inhibitory, left negative). With one channel (the default) everything
-adds to ``current[i]``.
+Neurons with two input channels (``Neurons.input_channels == 2``,
+conductance-based ones) take their input into their state: a delivered
+``x = value_j * w_ji`` of positive sign adds to the conductance ``s.g_e[i]``,
+one of negative sign adds ``|x|`` to ``s.g_i[i]``, right after the neuron
+step (3.) instead of before it (1.), so the step integrates the conductances
+without the step's input (which acts from the next step on, as it would
+through ``current``) and no per-step current is cleared and read. Their
+``current`` is empty. With delays, a step's deliveries are summed in the
+ring (``2 * n_neurons`` entries, inhibitory ones in the second half) and
+join the conductances there, after the step. With one channel (the
+default) everything adds to ``current[i]``.
 """
 from __future__ import annotations
 
@@ -181,13 +186,7 @@ def run_tick(
     spike_words = spikes[: 8 * n_words].view(np.uint64)  # the spikes of 8 neurons at a time
     for t in range(n_steps):
         current[:] = 0.0
-        for a in range(n_fired[0]):
-            j = fired[a]
-            value = spike_value[j]
-            row_targets = targets[indptr[j] : indptr[j + 1]]  # slices: indices known >= 0
-            row_w = w[indptr[j] : indptr[j + 1]]
-            for q in range(row_w.size):
-                current[row_targets[q]] += value * row_w[q]
+        deliver(fired, n_fired[0], indptr, targets, w, spike_value, current)
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
         count = 0
@@ -210,21 +209,46 @@ def run_tick(
     return all_finite(w, in_s, ne_s, sy_s)
 """
 
-# Propagation into two channels: the sign of the delivered value picks the half of ``current``.
-_ONE_CHANNEL = """            for q in range(row_w.size):
-                current[row_targets[q]] += value * row_w[q]
+# Two channels: the previous step's spikes join the conductances after the neuron step (see the module doc).
+_ONE_CHANNEL = """        current[:] = 0.0
+        deliver(fired, n_fired[0], indptr, targets, w, spike_value, current)
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
 """
-_TWO_CHANNELS = """            for q in range(row_w.size):
-                x = value * row_w[q]
-                if x < 0.0:
-                    inhibitory[row_targets[q]] += x
-                else:
-                    excitatory[row_targets[q]] += x
+_TWO_CHANNELS = """        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        deliver_conductances(fired, n_fired[0], indptr, targets, w, spike_value, ne_s.g_e, ne_s.g_i)
 """
-_TWO_CHANNEL_VIEWS = """    n_total = spikes.size
-    excitatory = current[: current.size // 2]
-    inhibitory = current[current.size // 2 :]
-"""
+
+
+@nb.njit(inline="always")
+def deliver(fired, n_fired, indptr, targets, w, spike_value, current):
+    """``current[i] += value_j * w_ji`` for each synapse of the ``n_fired`` neurons ``fired``."""
+    for a in range(n_fired):
+        j = fired[a]
+        value = spike_value[j]
+        row_targets = targets[indptr[j] : indptr[j + 1]]  # slices: indices known >= 0
+        row_w = w[indptr[j] : indptr[j + 1]]
+        for q in range(row_w.size):
+            current[row_targets[q]] += value * row_w[q]
+
+
+@nb.njit(inline="always")
+def deliver_conductances(fired, n_fired, indptr, targets, w, spike_value, g_e, g_i):
+    """``x = value_j * w_ji`` for each synapse of the ``n_fired`` neurons ``fired`` into ``g_e[i]``
+    (``x >= 0``) or its magnitude into ``g_i[i]`` (``x < 0``)."""
+    for a in range(n_fired):
+        j = fired[a]
+        value = spike_value[j]
+        row_targets = targets[indptr[j] : indptr[j + 1]]
+        row_w = w[indptr[j] : indptr[j + 1]]
+        for q in range(row_w.size):
+            x = value * row_w[q]
+            if x < 0.0:
+                g_i[row_targets[q]] -= x
+            else:
+                g_e[row_targets[q]] += x
+
 
 # The tick with synaptic delays (see the module doc): deliveries go into a ring of future currents,
 # and the rule gets each presynaptic spike on its arrival.
@@ -307,6 +331,13 @@ _DELAYED_ONE_CHANNEL = (
 """,
     """                    pending[slot, row_targets[q]] += value * row_w[q]
 """,
+    """        due = pending[now % n_slots]
+        for i in range(current.size):
+            current[i] = due[i]
+            due[i] = 0.0
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+""",
 )
 _DELAYED_TWO_CHANNELS = (
     """                excitatory, inhibitory = into[:half], into[half:]
@@ -322,6 +353,16 @@ _DELAYED_TWO_CHANNELS = (
                         pending[slot, half + row_targets[q]] += x
                     else:
                         pending[slot, row_targets[q]] += x
+""",
+    """        due = pending[now % n_slots]
+        input_step(in_p, in_s, t, rng, spikes[:n_inputs])
+        neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        g_e, g_i = ne_s.g_e, ne_s.g_i
+        for i in range(half):
+            g_e[i] += due[i]
+            g_i[i] -= due[half + i]
+            due[i] = 0.0
+            due[half + i] = 0.0
 """,
 )
 
@@ -349,12 +390,12 @@ def tick_source(channels: int = 1, delays: bool = False) -> str:
             for one, two in zip(_DELAYED_ONE_CHANNEL, _DELAYED_TWO_CHANNELS):
                 assert one in source
                 source = source.replace(one, two)
-            source = source.replace("    n_sent = sent.shape[0]\n", "    n_sent = sent.shape[0]\n    half = current.size // 2\n")
+            source = source.replace("    n_sent = sent.shape[0]\n", "    n_sent = sent.shape[0]\n    half = pending.shape[1] // 2\n")
         return source
     if channels == 1:
         return _TICK_SOURCE
     assert _ONE_CHANNEL in _TICK_SOURCE
-    return _TICK_SOURCE.replace(_ONE_CHANNEL, _TWO_CHANNELS).replace("    n_total = spikes.size\n", _TWO_CHANNEL_VIEWS)
+    return _TICK_SOURCE.replace(_ONE_CHANNEL, _TWO_CHANNELS)
 
 
 def compiled(kernels: dict[str, Any], channels: int = 1, delays: bool = False) -> SimpleNamespace:
@@ -387,7 +428,8 @@ def compiled(kernels: dict[str, Any], channels: int = 1, delays: bool = False) -
     if module is not None:
         namespace = SimpleNamespace(run_tick=module.run_tick, apply_reward=getattr(module, "apply_reward", None))
     else:
-        glob = {"nb": nb, "np": np, "all_finite": all_finite, **{name: k for name, k in kernels.items() if k is not None}}
+        glob = {"nb": nb, "np": np, "all_finite": all_finite, "deliver": deliver,
+                "deliver_conductances": deliver_conductances, **{name: k for name, k in kernels.items() if k is not None}}
         exec(compile(source.replace("cache=True", "cache=False"), "<spikesim tick>", "exec"), glob)
         namespace = SimpleNamespace(run_tick=glob["run_tick"], apply_reward=glob.get("apply_reward"))
     _compiled[key] = namespace
@@ -411,7 +453,7 @@ def _write_module(source: str, references: dict[str, tuple[str, str]]) -> Module
     cut Numba index or data file) is deleted and written again, and the rebuild logged."""
     lines = ['"""Generated by spikesim.engine for one combination of kernels; do not edit."""',
              "import importlib", "import numba as nb", "import numpy as np", "",
-             "from spikesim.engine import all_finite", ""]
+             "from spikesim.engine import all_finite, deliver, deliver_conductances", ""]
     for name, (module, qualname) in sorted(references.items()):
         lines.append(f"{name} = importlib.import_module({module!r})")
         for attr in qualname.split("."):
@@ -601,16 +643,19 @@ def run_tick_reference(
             graph, w, spike_value, spikes, fired, n_fired, current, log, rewards, kernels, delays,
         )  # fmt: skip
     input_step, neuron_step, synapse_step, reward_step = kernels
+    conductances = current.size == 0  # two channels: the input joins g_e and g_i after the step
     for t in range(n_steps):
-        current[:] = 0.0
         ks = row_synapses(graph.indptr, fired[: n_fired[0]])
         delivered = spike_value[graph.sources[ks]] * w[ks]
-        if current.size == graph.col_ptr.size - 1:
+        if not conductances:
+            current[:] = 0.0
             np.add.at(current, graph.targets[ks], delivered)
-        else:  # two channels: negative deliveries into the second half
-            np.add.at(current, graph.targets[ks] + (graph.col_ptr.size - 1) * (delivered < 0.0), delivered)
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        if conductances:  # one addition per synapse, in the compiled engine's order
+            inhibitory = delivered < 0.0
+            np.add.at(ne_s.g_e, graph.targets[ks][~inhibitory], delivered[~inhibitory])
+            np.add.at(ne_s.g_i, graph.targets[ks][inhibitory], -delivered[inhibitory])
         now = np.flatnonzero(spikes)
         fired[: now.size] = now
         n_fired[0] = now.size
@@ -641,10 +686,15 @@ def _run_delayed_reference(
         if size != n_post:  # two channels: negative deliveries into the second half
             into = into + n_post * (delivered < 0.0)
         np.add.at(flat, slots * size + into, delivered)
-        current[:] = pending[now % n_slots]
-        pending[now % n_slots] = 0.0
+        due = pending[now % n_slots]
+        if size == n_post:
+            current[:] = due
         input_step(in_p, in_s, t, rng, spikes[:n_inputs])
         neuron_step(ne_p, ne_s, current, rng, spikes[n_inputs:])
+        if size != n_post:  # two channels: the step's input joins the conductances after the step
+            ne_s.g_e[:] += due[:n_post]
+            ne_s.g_i[:] -= due[n_post:]
+        due[:] = 0.0
         fired_now = np.flatnonzero(spikes)
         fired[: fired_now.size] = fired_now
         n_fired[0] = fired_now.size

@@ -85,8 +85,9 @@ class Neurons(Part):
     ``polarities`` gives each neuron's sign (+1 or -1) explicitly.
 
     ``input_channels`` is 1 for neurons that take one summed input per step;
-    neurons with 2 (conductance-based ones) get excitatory and inhibitory
-    input apart, by the sign of what each synapse delivers (see
+    neurons with 2 (conductance-based ones, with conductances ``state.g_e``
+    and ``state.g_i``) get excitatory and inhibitory input apart, by the sign
+    of what each synapse delivers, added into those conductances (see
     :mod:`spikesim.engine`).
     """
 

@@ -370,7 +370,7 @@ class Network:
         self._spikes = np.zeros(n_total, dtype=np.bool_)
         self._fired = np.zeros(n_total, dtype=np.int64)
         self._n_fired = np.zeros(1, dtype=np.int64)
-        self._current = np.zeros(self.n_neurons * self.neurons.input_channels)
+        self._current = np.zeros(self.n_neurons if self.neurons.input_channels == 1 else 0)  # two: into g_e, g_i
         self._log = np.zeros((self.processing_time, n_total), dtype=np.bool_)
         self._rewards = np.zeros(self.processing_time)
         if getattr(self, "delays", None) is not None:

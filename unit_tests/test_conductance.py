@@ -21,11 +21,14 @@ STATES = [np.array(s, dtype=np.int8) for s in ((0, 0), (0, 1), (1, 0), (1, 1))]
 
 
 def step(neuron: ConductanceLIF, exc: float = 0.0, inh: float = 0.0, engine: str = "reference") -> bool:
-    """One step of a one-neuron ConductanceLIF with this excitatory and inhibitory input (the
-    inhibitory one as the engine delivers it, negative); whether it fired."""
+    """One step of a one-neuron ConductanceLIF, then this excitatory and inhibitory input (the
+    inhibitory one as a synapse delivers it, negative) into its conductances, as the engine adds
+    it; whether it fired."""
     out = np.zeros(1, dtype=bool)
     step_fn = ConductanceLIF.reference if engine == "reference" else ConductanceLIF.kernel
-    step_fn(neuron.kernel_params(), neuron.state, np.array([exc, inh]), neuron.rng, out)
+    step_fn(neuron.kernel_params(), neuron.state, np.zeros(0), neuron.rng, out)
+    neuron.state.g_e[0] += exc
+    neuron.state.g_i[0] -= inh
     return bool(out[0])
 
 
@@ -159,7 +162,7 @@ def test_inputs_reach_the_channel_of_their_sign_through_the_network():
     for polarities, (ge, gi) in (([1.0, 1.0], (1.0, 0.0)), ([1.0, -1.0], (0.5, 0.5)), ([-1.0, -1.0], (0.0, 1.0))):
         n = net(np.array(polarities))
         n.tick(STATES[3])
-        assert n._current.shape == (2,)
+        assert n._current.shape == (0,)  # the input goes into g_e and g_i
         # spikes of steps 0 and 1 arrived at steps 1 and 2: g = 0.5 * (exp(-dt/tau) + 1) per input
         assert n.neurons.state.g_e[0] == pytest.approx(ge * (math.exp(-1 / 5.0) + 1.0))
         assert n.neurons.state.g_i[0] == pytest.approx(gi * (math.exp(-1 / 10.0) + 1.0))
@@ -235,8 +238,8 @@ def test_kernel_and_reference_steps_agree(integration):
         n = ConductanceLIF(n_neurons=50, dt=0.1, resting_mv=-60.0, reset_mv=-60.0, firing_threshold=-50.0,
                            bias=20.0, refractory_ms=0.3, integration=integration, initial_mv="uniform", rng=rng)  # fmt: skip
         n.reset()
-        current = np.concatenate([rng.random(50) * 0.5, -rng.random(50) * 2.0])
-        return n.kernel_params(), n.state, current, rng, np.zeros(50, dtype=bool)
+        n.state.g_e[:], n.state.g_i[:] = rng.random(50) * 0.5, rng.random(50) * 2.0
+        return n.kernel_params(), n.state, np.zeros(0), rng, np.zeros(50, dtype=bool)
 
     compare_steps(ConductanceLIF.kernel, ConductanceLIF.reference, make_args, steps=300)
 

@@ -119,10 +119,10 @@ def test_workers_keep_their_compiled_kernels_between_generations(cluster):
         again = [e.fitness for e in backend.map(game, second)]
     finally:
         backend.close()
-    # each of the (at most two) workers compiles or loads the tick once, at its first evaluation
-    first_in_a_worker = [c for c in compiled if c > 0]
+    # each of the (at most two) workers compiles or loads the tick once, at its first evaluation, which
+    # may come in the second generation when Ray gave the first one's four to the other worker
+    first_in_a_worker = [c for c in compiled + again if c > 0]
     assert 1 <= len(first_in_a_worker) <= 2 and len(set(first_in_a_worker)) == 1
-    assert again == [0.0] * 4  # the next generation compiles nothing
 
 
 def test_an_evaluation_whose_worker_dies_is_retried(cluster, tmp_path):

@@ -94,7 +94,10 @@ class ConductanceLIF(Neurons):
     weight ``value * w`` is positive adds it to ``g_e`` of its target, a
     negative one adds ``|value * w|`` to ``g_i``. Weights are stored signed by
     the presynaptic neuron's polarity, so an inhibitory neuron's spikes raise
-    ``g_i`` and an excitatory one's ``g_e``.
+    ``g_i`` and an excitatory one's ``g_e``. The engine adds them straight
+    into ``state.g_e`` and ``state.g_i``, after the step (see
+    :mod:`spikesim.engine`); the step itself takes no input (its ``current``
+    is empty).
 
     Integration over one step of ``dt``, from the values at its start.
     ``integration="euler"`` (the default; what Brian2's ``method='euler'``
@@ -111,9 +114,9 @@ class ConductanceLIF(Neurons):
         g_e <- g_e exp(-dt/tau_e),   g_i <- g_i exp(-dt/tau_i)
 
     Order within a step (Brian2's): integrate; the neuron fires when ``v >
-    firing_threshold`` (strictly); the step's input joins the conductances
-    (so a spike acts on ``v`` from the next step on); a neuron that fired
-    takes ``v = reset_mv``.
+    firing_threshold`` (strictly); a neuron that fired takes ``v =
+    reset_mv``; then the step's input joins the conductances, one synapse at
+    a time (so a spike acts on ``v`` from the next step on).
 
     Refractory period: ``R = refractory_ms / dt`` steps (a whole number). A
     neuron that fires at step ``n`` keeps ``v = reset_mv``, not integrated,
@@ -139,15 +142,15 @@ class ConductanceLIF(Neurons):
 
     >>> n = ConductanceLIF(n_neurons=1, integration="exponential")
     >>> n.reset(); n.state.g_e[0] = 1.0; spikes = np.zeros(1, bool)
-    >>> ConductanceLIF.reference(n.kernel_params(), n.state, np.zeros(2), n.rng, spikes)
+    >>> ConductanceLIF.reference(n.kernel_params(), n.state, np.zeros(0), n.rng, spikes)
     >>> round(float(n.state.v[0]), 6), round(-35.0 - 35.0 * math.exp(-0.1), 6)
     (-66.66931, -66.66931)
 
-    A spike of weight 0.4 (positive: excitatory) raises ``g_e`` after the
-    step's decay (``g_e`` was ``exp(-dt/tau_e)`` after the first step):
+    The step decayed ``g_e`` (``dt/tau_e = 1/5``); a spike of weight 0.4
+    (positive: excitatory) that the engine delivers then raises it:
 
-    >>> ConductanceLIF.reference(n.kernel_params(), n.state, np.array([0.4, 0.0]), n.rng, spikes)
-    >>> round(float(n.state.g_e[0]), 6) == round(math.exp(-0.4) + 0.4, 6)
+    >>> n.state.g_e[0] += 0.4
+    >>> round(float(n.state.g_e[0]), 6) == round(math.exp(-0.2) + 0.4, 6)
     True
     """
 
@@ -185,13 +188,12 @@ class ConductanceLIF(Neurons):
     @nb.njit
     def kernel(p, s, current, rng, out):
         if p.exponential:
-            _exponential_step(p, s, current, out)
+            _exponential_step(p, s, out)
         else:
-            _euler_step(p, s, current, out)
+            _euler_step(p, s, out)
 
     @staticmethod
     def reference(p, s, current, rng, out):
-        n = s.v.size
         v, g_e, g_i = s.v, s.g_e, s.g_i
         if p.exponential:
             total = 1.0 + g_e + g_i
@@ -203,21 +205,18 @@ class ConductanceLIF(Neurons):
         fire = (x > p.firing_threshold) & ~held
         s.v[:] = np.where(held | fire, p.reset_mv, x)
         s.timer[:] = np.where(fire, p.hold, np.where(held, s.timer - 1, 0))
-        s.g_e[:] = g_e * p.exc_keep + current[:n]
-        s.g_i[:] = g_i * p.inh_keep - current[n:]
+        s.g_e[:] = g_e * p.exc_keep
+        s.g_i[:] = g_i * p.inh_keep
         out[:] = fire
 
 
 @nb.njit
-def _euler_step(p, s, current, out):
+def _euler_step(p, s, out):
     """Forward Euler step of all neurons (branch-free, so that it vectorises)."""
     rate, drive, e_exc, e_inh = p.rate, p.drive, p.exc_reversal, p.inh_reversal
     threshold, reset, hold, exc_keep, inh_keep = p.firing_threshold, p.reset_mv, p.hold, p.exc_keep, p.inh_keep
     v, g_e, g_i, timer = s.v, s.g_e, s.g_i, s.timer
-    n = v.size
-    exc_in = current[:n]
-    inh_in = current[n:]
-    for i in range(n):
+    for i in range(v.size):
         u = v[i]
         ge = g_e[i]
         gi = g_i[i]
@@ -227,21 +226,18 @@ def _euler_step(p, s, current, out):
         fire = (x > threshold) & (not held)
         v[i] = reset if held | fire else x
         timer[i] = hold if fire else (left - 1 if held else 0)
-        g_e[i] = ge * exc_keep + exc_in[i]
-        g_i[i] = gi * inh_keep - inh_in[i]
+        g_e[i] = ge * exc_keep
+        g_i[i] = gi * inh_keep
         out[i] = fire
 
 
 @nb.njit
-def _exponential_step(p, s, current, out):
+def _exponential_step(p, s, out):
     """Step exact for the conductances held over it (one exponential per neuron)."""
     rate, drive, e_exc, e_inh = p.rate, p.drive, p.exc_reversal, p.inh_reversal
     threshold, reset, hold, exc_keep, inh_keep = p.firing_threshold, p.reset_mv, p.hold, p.exc_keep, p.inh_keep
     v, g_e, g_i, timer = s.v, s.g_e, s.g_i, s.timer
-    n = v.size
-    exc_in = current[:n]
-    inh_in = current[n:]
-    for i in range(n):
+    for i in range(v.size):
         u = v[i]
         ge = g_e[i]
         gi = g_i[i]
@@ -253,6 +249,6 @@ def _exponential_step(p, s, current, out):
         fire = (x > threshold) & (not held)
         v[i] = reset if held | fire else x
         timer[i] = hold if fire else (left - 1 if held else 0)
-        g_e[i] = ge * exc_keep + exc_in[i]
-        g_i[i] = gi * inh_keep - inh_in[i]
+        g_e[i] = ge * exc_keep
+        g_i[i] = gi * inh_keep
         out[i] = fire
