@@ -247,6 +247,20 @@ class Network:
         self.n_ticks = 0
         self.n_resets = 0
         self.reset()
+        self._check_input_channels()
+
+    def _check_input_channels(self) -> None:
+        """Neurons take one input channel, or two added into their conductances ``state.g_e`` and
+        ``state.g_i`` (see :mod:`spikesim.engine`)."""
+        neurons, channels = type(self.neurons).__name__, self.neurons.input_channels
+        if channels not in (1, 2):
+            raise ConfigError(f"{type(self).__name__}: neurons {neurons} declare input_channels = {channels!r}; expected 1 or 2")
+        fields = getattr(self.neurons.state, "_fields", ())
+        if channels == 2 and not {"g_e", "g_i"} <= set(fields):
+            raise ConfigError(
+                f"{type(self).__name__}: neurons {neurons} declare input_channels = 2, so the engine adds their input "
+                f"into state.g_e and state.g_i; their state has {', '.join(fields) or 'no named fields'}"
+            )
 
     def _make_delays(self, steps: np.ndarray | None, sources: np.ndarray, targets: np.ndarray) -> Any:
         """The :class:`~spikesim.engine.Delays` of per-synapse delays ``steps``

@@ -282,6 +282,22 @@ def test_both_engines_agree_on_delta_lif_networks():
         np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
 
 
+def test_two_channel_neurons_need_conductances_to_take_their_input():
+    class TwoChannelLIF(LIF):
+        input_channels = 2
+
+    class ThreeChannelLIF(LIF):
+        input_channels = 3
+
+    parts = {"inputs": RateMap, "weights": Random, "synapses": Static, "readout": Threshold}
+    keys = {"n_inputs": 2, "n_neurons": 3, "n_outputs": 1, "processing_time": 2, "state_rate_map": [0.0, 1.0]}
+    with pytest.raises(ConfigError, match=r"Network: neurons TwoChannelLIF declare input_channels = 2, so the engine "
+                                          r"adds their input into state.g_e and state.g_i; their state has v"):
+        Network(parts={**parts, "neurons": TwoChannelLIF}, **keys)
+    with pytest.raises(ConfigError, match=r"neurons ThreeChannelLIF declare input_channels = 3; expected 1 or 2"):
+        Network(parts={**parts, "neurons": ThreeChannelLIF}, **keys)
+
+
 def test_one_channel_neurons_keep_one_current():
     net = Network(parts={"inputs": RateMap, "neurons": LIF, "weights": Random, "synapses": Static, "readout": Threshold},
                   n_inputs=2, n_neurons=3, n_outputs=1, processing_time=2, state_rate_map=[0.0, 1.0], seed=0)  # fmt: skip
